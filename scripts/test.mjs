@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Runs the suite with Node's own test runner: builds first (e2e tests drive the compiled CLI as a
+// user would), then runs unit tests on a fake clock and e2e tests against real processes.
+// Usage: node scripts/test.mjs [unit|e2e] [extra files...]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const which = process.argv[2];
+function find(dir) {
+  const out = [];
+  let entries = [];
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const e of entries.sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (e.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const suites = which === 'unit' || which === 'e2e' ? [which] : ['unit', 'e2e'];
+const files = suites.flatMap((s) => find(join('test', s)));
+if (process.argv.length > 3) files.splice(0, files.length, ...process.argv.slice(3));
+// Files run in parallel child processes; e2e files are mostly waiting on real timers, so run
+// more of them than there are cores.
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=8', '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(r.status ?? 1);
