@@ -1,0 +1,249 @@
+/**
+ * One container instance: a process spawned in its own session and process group (pgid = sid =
+ * pid), its log writer, and the kill sequence of spec §4.3. A container's processes die with it,
+ * as they would in the container's cgroup: when the leader exits, whatever it left behind is
+ * SIGKILLed (DESIGN principle 6).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Clock, Timer } from '../util/clock.js';
+import {
+  ContainerStartError,
+  type ContainerExit,
+  type ContainerInstance,
+  type ContainerLaunch,
+} from './types.js';
+import { CriLogWriter } from './cri-log-writer.js';
+import { findMembers, readFdLink, readProcStat, signalQuietly, type ProcStat } from './proc-scan.js';
+import { execProblem, workingDirProblem } from './spawn-errors.js';
+
+/** How long to wait for the stdio pipes to close once nothing of the container is left. */
+const PIPE_DRAIN_MS = 2000;
+const SWEEP_ROUNDS = 20;
+
+export interface ContainerProcessOptions {
+  launch: ContainerLaunch;
+  clock: Clock;
+  logDir: string;
+  logMaxBytes: number;
+  logMaxFiles: number;
+}
+
+export function newInstanceId(): string {
+  return `podvisor://${randomBytes(16).toString('hex')}`;
+}
+
+/**
+ * The child's ends of its stdout/stderr (Node makes them socketpairs: `socket:[inode]`), read
+ * in the spawn tick: the program has only just been exec'd and cannot have redirected them yet.
+ */
+function stdioLinks(pid: number): string[] {
+  return [1, 2]
+    .map((fd) => readFdLink(pid, fd))
+    .filter((link): link is string => link !== undefined && /^(socket|pipe):\[\d+\]$/.test(link));
+}
+
+function exitOf(code: number | null, signal: NodeJS.Signals | null, finishedAt: number): ContainerExit {
+  // spec §4.3: a signalled exit is reported as 128 + signo (143 SIGTERM, 137 SIGKILL).
+  const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+  return { exitCode, signal, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt };
+}
+
+/** Resolves once the child has been created, or rejects with the spawn error. */
+function spawned(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      child.off('spawn', onSpawn);
+      reject(err);
+    };
+    const onSpawn = (): void => {
+      child.off('error', onError);
+      resolve();
+    };
+    child.once('error', onError);
+    child.once('spawn', onSpawn);
+  });
+}
+
+export class ContainerProcess implements ContainerInstance {
+  readonly id = newInstanceId();
+  readonly exited: Promise<ContainerExit>;
+  readonly launch: ContainerLaunch;
+  readonly writer: CriLogWriter;
+
+  private readonly clock: Clock;
+  /** Members seen while the leader was alive (pid → start time): found again even after they escape. */
+  private readonly known = new Map<number, number>();
+  private readonly pipes = new Set<string>();
+  private readonly leaderStartTime: number;
+  private leaderGone = false;
+  private swept = false;
+  private termSent = false;
+  private readonly killTimers: Timer[] = [];
+  private resolveExit!: (exit: ContainerExit) => void;
+
+  private constructor(
+    readonly pid: number,
+    readonly startedAt: number,
+    child: ChildProcess,
+    writer: CriLogWriter,
+    opts: ContainerProcessOptions,
+  ) {
+    this.launch = opts.launch;
+    this.clock = opts.clock;
+    this.writer = writer;
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+    // Read while the leader cannot have been reaped yet (we are still in the spawn tick).
+    this.leaderStartTime = readProcStat(pid)?.startTime ?? 0;
+    this.known.set(pid, this.leaderStartTime);
+    for (const link of stdioLinks(pid)) this.pipes.add(link);
+    // Later errors (there are none for a spawned child we never signal through Node) must not crash podvisor.
+    child.on('error', () => undefined);
+    child.once('exit', (code, signal) => void this.onLeaderExit(exitOf(code, signal, this.clock.now())));
+  }
+
+  /** Spawns `launch.argv` directly (no shell); rejects with ContainerStartError. */
+  static async start(opts: ContainerProcessOptions): Promise<ContainerProcess> {
+    const { launch } = opts;
+    const file = launch.argv[0];
+    if (file === undefined || file === '') {
+      throw new ContainerStartError(
+        'CreateContainerError',
+        'no command specified: podvisor runs `command`/`args` directly and cannot use an image entrypoint',
+      );
+    }
+    const cwdProblem = await workingDirProblem(launch.workingDir);
+    if (cwdProblem) throw new ContainerStartError('RunContainerError', cwdProblem);
+    let child: ChildProcess;
+    try {
+      child = spawn(file, launch.argv.slice(1), {
+        cwd: launch.workingDir,
+        env: launch.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (err) {
+      throw new ContainerStartError('CreateContainerError', (err as Error).message);
+    }
+    try {
+      await spawned(child);
+    } catch (err) {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ContainerStartError(
+        'RunContainerError',
+        await execProblem(file, code, launch.env, launch.workingDir),
+      );
+    }
+    const pid = child.pid as number;
+    const startedAt = opts.clock.now();
+    let writer: CriLogWriter;
+    try {
+      writer = CriLogWriter.open({
+        dir: opts.logDir,
+        attempt: launch.attempt,
+        maxBytes: opts.logMaxBytes,
+        maxFiles: opts.logMaxFiles,
+        clock: opts.clock,
+      });
+    } catch (err) {
+      signalQuietly(-pid, 'SIGKILL');
+      throw new ContainerStartError(
+        'CreateContainerError',
+        `cannot open the container log: ${(err as Error).message}`,
+      );
+    }
+    const instance = new ContainerProcess(pid, startedAt, child, writer, opts);
+    if (child.stdout) writer.attach(child.stdout, 'stdout');
+    if (child.stderr) writer.attach(child.stderr, 'stderr');
+    return instance;
+  }
+
+  /** The leader's /proc start time (ticks since boot), for crash recovery. */
+  get startTime(): number {
+    return this.leaderStartTime;
+  }
+
+  get running(): boolean {
+    return !this.leaderGone;
+  }
+
+  /** spec §4.3 step 6: stop signal to the group, SIGKILL once `graceMs` has passed. */
+  stop(graceMs: number): Promise<ContainerExit> {
+    if (this.leaderGone) return this.exited;
+    this.scan();
+    if (graceMs <= 0) {
+      this.killGroup();
+      return this.exited;
+    }
+    if (!this.termSent) {
+      this.termSent = true;
+      signalQuietly(-this.pid, 'SIGTERM');
+    }
+    // A second stop with a shorter grace shortens the wait; the earliest timer wins.
+    this.killTimers.push(this.clock.setTimer(graceMs, () => this.killGroup()));
+    return this.exited;
+  }
+
+  /** Pids of every live process of the instance. */
+  processes(): number[] {
+    if (this.swept) return [];
+    return this.scan().map((p) => p.pid);
+  }
+
+  private killGroup(): void {
+    if (this.leaderGone) return;
+    this.scan();
+    signalQuietly(-this.pid, 'SIGKILL');
+  }
+
+  /** Current members; while the leader lives they are remembered, so later escapes are still found. */
+  private scan(): ProcStat[] {
+    const members = findMembers({
+      leaderPid: this.pid,
+      leaderStartTime: this.leaderStartTime,
+      known: this.known,
+      pipes: this.pipes,
+      idsValid: !this.swept,
+    });
+    if (!this.leaderGone) for (const p of members) this.known.set(p.pid, p.startTime);
+    return members;
+  }
+
+  private async onLeaderExit(exit: ContainerExit): Promise<void> {
+    this.leaderGone = true;
+    for (const t of this.killTimers.splice(0)) t.cancel();
+    try {
+      await this.sweep();
+      // The pipes close once every holder is gone; an escapee we could not find must not hold up the exit.
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        this.writer.whenClosed().then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PIPE_DRAIN_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!drained) {
+        this.writer.abandonSources();
+        await this.writer.whenClosed();
+      }
+    } finally {
+      this.swept = true;
+      this.resolveExit(exit);
+    }
+  }
+
+  /** SIGKILLs what the leader left behind, until nothing is left (forks may race the first kill). */
+  private async sweep(): Promise<void> {
+    for (let round = 0; round < SWEEP_ROUNDS; round++) {
+      const members = this.scan();
+      if (members.length === 0) break;
+      if (members.some((p) => p.pgid === this.pid)) signalQuietly(-this.pid, 'SIGKILL');
+      for (const p of members) signalQuietly(p.pid, 'SIGKILL');
+      await delay(5 * (round + 1));
+    }
+    this.swept = true;
+  }
+}

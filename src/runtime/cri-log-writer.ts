@@ -1,0 +1,299 @@
+/**
+ * Writes one container instance's stdout and stderr into CRI log files, as containerd does for
+ * the kubelet: `<attempt>.log`, rotated by size into `<attempt>.log.1` (newest) … `.<maxFiles-1>`
+ * (oldest), so at most `maxFiles` files per instance (kubelet containerLogMaxSize/MaxFiles; the
+ * kubelet names rotated files by timestamp and gzips them, podvisor numbers them and keeps text).
+ *
+ * Output is batched: records queue in memory and go to disk in one write per batch. When the
+ * disk falls behind, the pipes are paused (the container then blocks on write, as it would with
+ * a slow log driver), so memory stays bounded however much a container prints.
+ */
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, write } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Clock } from '../util/clock.js';
+import { criTimestamp, MAX_RECORD_CONTENT, type LogStream } from './cri-log-format.js';
+import { logFile, rotatedLogFile } from './pod-paths.js';
+
+/** Pause the pipes above this many queued bytes; resume below the low mark. */
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+/** Largest single write. */
+const MAX_BATCH = 1024 * 1024;
+
+export interface LogWriterOptions {
+  dir: string;
+  attempt: number;
+  maxBytes: number;
+  maxFiles: number;
+  clock: Clock;
+}
+
+function writeFully(fd: number, buf: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (offset: number): void => {
+      write(fd, buf, offset, buf.length - offset, null, (err, written) => {
+        if (err) reject(err);
+        else if (offset + written < buf.length) step(offset + written);
+        else resolve();
+      });
+    };
+    step(0);
+  });
+}
+
+/** Cuts at most `limit` bytes without splitting a UTF-8 sequence (unless the bytes are not UTF-8). */
+function utf8Cut(buf: Buffer, limit: number): number {
+  if (buf.length <= limit) return buf.length;
+  let cut = limit;
+  while (cut > limit - 4 && cut > 0 && ((buf[cut] ?? 0) & 0xc0) === 0x80) cut--;
+  return cut > limit - 4 && cut > 0 ? cut : limit;
+}
+
+interface Source {
+  stream: Readable;
+  name: LogStream;
+  /** Bytes of an unfinished line. */
+  carry: Buffer[];
+  carryBytes: number;
+  done: boolean;
+}
+
+export class CriLogWriter {
+  readonly path: string;
+  /** Bumped on every rotation; a reader holding generation g finds its file with fileFor(g). */
+  generation = 0;
+  /** All sources ended and every byte is on disk. */
+  closed = false;
+  /** The last write error, if the disk failed us (output is then dropped, the container runs on). */
+  lastError: Error | undefined;
+
+  private fd: number;
+  private size: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private writes = 0;
+  private records = 0;
+  private writing = false;
+  private paused = false;
+  private readonly sources: Source[] = [];
+  private readonly listeners = new Set<() => void>();
+  private readonly closedWaiters: Array<() => void> = [];
+
+  private constructor(private readonly opts: LogWriterOptions) {
+    mkdirSync(opts.dir, { recursive: true });
+    this.path = logFile(opts.dir, opts.attempt);
+    // Append: a reused attempt number continues its file, as the CRI runtimes do.
+    this.fd = openSync(this.path, 'a', 0o640);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  static open(opts: LogWriterOptions): CriLogWriter {
+    return new CriLogWriter(opts);
+  }
+
+  /** The file that holds generation `g` now, or undefined once rotation has deleted it. */
+  fileFor(g: number): string | undefined {
+    if (g === this.generation) return this.path;
+    const index = this.generation - g;
+    if (index >= 1 && index <= this.opts.maxFiles - 1)
+      return rotatedLogFile(this.opts.dir, this.opts.attempt, index);
+    return undefined;
+  }
+
+  /** Bytes formatted but not yet on disk (bounded by the backpressure marks). */
+  get queuedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** How many write calls and records so far (batching: far fewer writes than records). */
+  get counters(): { writes: number; records: number } {
+    return { writes: this.writes, records: this.records };
+  }
+
+  /** The oldest generation whose file still exists. */
+  oldestGeneration(): number {
+    return Math.max(0, this.generation - (this.opts.maxFiles - 1));
+  }
+
+  /** Called after every write, rotation and the final close. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  attach(stream: Readable, name: LogStream): void {
+    const source: Source = { stream, name, carry: [], carryBytes: 0, done: false };
+    this.sources.push(source);
+    stream.on('data', (chunk: Buffer) => this.onData(source, chunk));
+    const finish = (): void => this.onSourceDone(source);
+    stream.once('end', finish);
+    stream.once('close', finish);
+    stream.once('error', finish);
+    if (this.paused) stream.pause();
+  }
+
+  /** Resolves when every source has ended and all output is on disk. */
+  whenClosed(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.closedWaiters.push(resolve));
+  }
+
+  /** Gives up on sources still open (a process that escaped still holds the pipe). */
+  abandonSources(): void {
+    for (const s of this.sources) if (!s.done) s.stream.destroy();
+  }
+
+  private onData(source: Source, chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
+      let content = chunk.subarray(start, nl);
+      if (source.carryBytes > 0) {
+        content = Buffer.concat([...source.carry, content], source.carryBytes + content.length);
+        source.carry = [];
+        source.carryBytes = 0;
+      }
+      this.emitLine(source.name, content, false);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      source.carry.push(rest);
+      source.carryBytes += rest.length;
+      if (source.carryBytes >= MAX_RECORD_CONTENT) {
+        const all = Buffer.concat(source.carry, source.carryBytes);
+        const cut = all.length - (all.length % MAX_RECORD_CONTENT);
+        const keep = utf8Cut(all, cut);
+        this.emitLine(source.name, all.subarray(0, keep), true);
+        const tail = Buffer.from(all.subarray(keep));
+        source.carry = tail.length > 0 ? [tail] : [];
+        source.carryBytes = tail.length;
+      }
+    }
+    this.pump();
+  }
+
+  /** Splits content into 16 KiB `P` records; the last record is `F` unless `unfinished`. */
+  private emitLine(stream: LogStream, content: Buffer, unfinished: boolean): void {
+    let rest = content;
+    while (rest.length > MAX_RECORD_CONTENT) {
+      const cut = utf8Cut(rest, MAX_RECORD_CONTENT);
+      this.enqueue(stream, 'P', rest.subarray(0, cut));
+      rest = rest.subarray(cut);
+    }
+    if (rest.length > 0 || !unfinished) this.enqueue(stream, unfinished ? 'P' : 'F', rest);
+  }
+
+  private enqueue(stream: LogStream, tag: 'P' | 'F', content: Buffer): void {
+    const header = `${criTimestamp(this.opts.clock.now())} ${stream} ${tag} `;
+    const record = Buffer.allocUnsafe(header.length + content.length + 1);
+    record.write(header, 0, 'latin1');
+    content.copy(record, header.length);
+    record[record.length - 1] = 10;
+    this.pending.push(record);
+    this.pendingBytes += record.length;
+    this.records++;
+    if (!this.paused && this.pendingBytes > HIGH_WATER) {
+      this.paused = true;
+      for (const s of this.sources) s.stream.pause();
+    }
+  }
+
+  private onSourceDone(source: Source): void {
+    if (source.done) return;
+    source.done = true;
+    if (source.carryBytes > 0) {
+      // The stream ended in the middle of a line: containerd writes it as a partial record.
+      this.emitLine(source.name, Buffer.concat(source.carry, source.carryBytes), true);
+      source.carry = [];
+      source.carryBytes = 0;
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.writing || this.closed) return;
+    if (this.pending.length === 0) {
+      if (this.sources.length > 0 && this.sources.every((s) => s.done)) this.finish();
+      return;
+    }
+    this.writing = true;
+    void this.writeBatch().finally(() => {
+      this.writing = false;
+      this.pump();
+    });
+  }
+
+  private async writeBatch(): Promise<void> {
+    const first = this.pending[0];
+    if (!first) return;
+    try {
+      if (this.size > 0 && this.size + first.length > this.opts.maxBytes) this.rotate();
+      const room = Math.min(MAX_BATCH, Math.max(this.opts.maxBytes - this.size, first.length));
+      let take = 1;
+      let bytes = first.length;
+      for (let next = this.pending[take]; next && bytes + next.length <= room; next = this.pending[take]) {
+        bytes += next.length;
+        take++;
+      }
+      const batch = take === 1 ? first : Buffer.concat(this.pending.slice(0, take), bytes);
+      this.pending = take === this.pending.length ? [] : this.pending.slice(take);
+      this.pendingBytes -= bytes;
+      try {
+        this.writes++;
+        await writeFully(this.fd, batch);
+        this.size += bytes;
+      } catch (err) {
+        this.lastError = err as Error;
+      }
+    } catch (err) {
+      // Rotation failed (disk full, permissions): drop what is queued rather than grow forever.
+      this.lastError = err as Error;
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    if (this.paused && this.pendingBytes < LOW_WATER) {
+      this.paused = false;
+      for (const s of this.sources) if (!s.done) s.stream.resume();
+    }
+    this.notify();
+  }
+
+  /** Synchronous, so readers never see the files half-renamed. */
+  private rotate(): void {
+    const { dir, attempt, maxFiles } = this.opts;
+    closeSync(this.fd);
+    // Never write through a stale descriptor number if reopening fails below.
+    this.fd = -1;
+    if (maxFiles <= 1) {
+      rmSync(this.path, { force: true });
+    } else {
+      rmSync(rotatedLogFile(dir, attempt, maxFiles - 1), { force: true });
+      for (let i = maxFiles - 2; i >= 1; i--) {
+        try {
+          renameSync(rotatedLogFile(dir, attempt, i), rotatedLogFile(dir, attempt, i + 1));
+        } catch {
+          // that generation does not exist yet
+        }
+      }
+      renameSync(this.path, rotatedLogFile(dir, attempt, 1));
+    }
+    this.fd = openSync(this.path, 'a', 0o640);
+    this.size = 0;
+    this.generation++;
+  }
+
+  private finish(): void {
+    this.closed = true;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed by a failed rotation
+    }
+    this.notify();
+    for (const resolve of this.closedWaiters.splice(0)) resolve();
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
