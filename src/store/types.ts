@@ -40,7 +40,8 @@ export interface Watch {
 export class StoreError extends Error {
   constructor(
     readonly code: 400 | 404 | 409 | 410 | 422 | 500,
-    readonly reason: 'BadRequest' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Expired' | 'Invalid' | 'InternalError',
+    readonly reason:
+      'BadRequest' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Expired' | 'Invalid' | 'InternalError',
     message: string,
     readonly details?: { name?: string; kind?: string; group?: string },
   ) {
@@ -63,11 +64,20 @@ export interface ObjectStore {
    * Read-modify-write without conflicts for in-process writers (the kubelet's status updates):
    * `mutate` gets a copy of the current object and returns the new one (or undefined: no change).
    */
-  mutate<T extends KubeObject>(resource: string, namespace: string, name: string, mutate: (cur: T) => T | undefined): T | undefined;
+  mutate<T extends KubeObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+    mutate: (cur: T) => T | undefined,
+  ): T | undefined;
   /** Removes the object now (graceful deletion is the caller's business). 404 if absent. */
   delete<T extends KubeObject>(resource: string, namespace: string, name: string): T;
   /** Watch events are delivered asynchronously, in resourceVersion order. */
-  watch<T extends KubeObject>(resource: string, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): Watch;
+  watch<T extends KubeObject>(
+    resource: string,
+    opts: WatchOptions,
+    onEvent: (ev: WatchEvent<T>) => void,
+  ): Watch;
   /** The store's current resourceVersion. */
   currentResourceVersion(): string;
 }
@@ -75,7 +85,14 @@ export interface ObjectStore {
 /** Records Kubernetes events about an object (with the client-go correlator's dedup, spec §5). */
 export interface EventRecorder {
   record(
-    involved: { kind: string; namespace: string; name: string; uid: string; apiVersion: string; fieldPath?: string },
+    involved: {
+      kind: string;
+      namespace: string;
+      name: string;
+      uid: string;
+      apiVersion: string;
+      fieldPath?: string;
+    },
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,

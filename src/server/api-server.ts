@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KUBE_VERSION } from '../probe/types.js';
+import type { ObjectStore } from '../store/types.js';
+import { RealClock, type Clock } from '../util/clock.js';
+import { eventResource } from './events.js';
+import { makeTokenCheck, sendError, sendJson, sendStatus, sendText } from './http-io.js';
+import type { LogSource } from './logs.js';
+import { podResource, type AdmitPod } from './pods.js';
+import type { RequestContext, ResourceType } from './resource-types.js';
+import { parseResourcePath, resolveRoute, ResourceRegistry } from './router.js';
+import { failureStatus, methodNotAllowed, pathNotFound } from './status.js';
+
+export type { LogSource } from './logs.js';
+
+export interface ApiServerOptions {
+  store: ObjectStore;
+  logs: LogSource;
+  /** Every request but /version and the health checks needs `Authorization: Bearer <token>`. */
+  token: string;
+  host?: string;
+  port?: number;
+  admitPod: AdmitPod;
+  clock?: Clock;
+  /** More resources (deployments, services, ...) to serve next to pods and events. */
+  resources?: readonly ResourceType[];
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  /** Stops listening and ends every open request, watches and log follows included. */
+  close(): Promise<void>;
+}
+
+const ARCH: Readonly<Record<string, string>> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' };
+
+/** /version in the apiserver's shape (kubectl-samples/version.json); minor 33 picks kubectl 1.33. */
+export function versionInfo(): Record<string, string> {
+  return {
+    major: KUBE_VERSION.major,
+    minor: KUBE_VERSION.minor,
+    gitVersion: KUBE_VERSION.gitVersion,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2025-01-01T00:00:00Z',
+    goVersion: 'go1.23.0',
+    compiler: 'gc',
+    platform: `${process.platform}/${ARCH[process.arch] ?? process.arch}`,
+  };
+}
+
+type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Paths anyone may read, as the apiserver's system:public-info-viewer role allows. */
+const PUBLIC_ROUTES: Readonly<Record<string, PublicHandler>> = {
+  '/version': (_req, res) => sendJson(res, 200, versionInfo()),
+  '/healthz': (_req, res) => sendText(res, 200, 'ok'),
+  '/livez': (_req, res) => sendText(res, 200, 'ok'),
+  '/readyz': (_req, res) => sendText(res, 200, 'ok'),
+};
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const clock = opts.clock ?? new RealClock();
+  const registry = new ResourceRegistry([
+    podResource(opts.admitPod, opts.logs),
+    eventResource(),
+    ...(opts.resources ?? []),
+  ]);
+  const authorized = makeTokenCheck(opts.token);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://podvisor.invalid');
+    const method = req.method ?? 'GET';
+    const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const publicRoute = PUBLIC_ROUTES[pathname];
+    if (publicRoute) {
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
+      publicRoute(req, res);
+      return;
+    }
+    if (!authorized(req)) {
+      sendStatus(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    const path = parseResourcePath(pathname);
+    if (!path) throw pathNotFound();
+    const route = resolveRoute(registry, method, path);
+    const ctx: RequestContext = {
+      req,
+      res,
+      query: url.searchParams,
+      store: opts.store,
+      clock,
+      type: route.type,
+    };
+    if (route.namespace !== undefined) ctx.namespace = route.namespace;
+    if (route.name !== undefined) ctx.name = route.name;
+    await route.run(ctx);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => sendError(res, err));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Watches and `logs -f` never end by themselves; their 'close' handlers release everything.
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,279 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../api/types.js';
+import { RealClock, type Clock } from '../util/clock.js';
+import { rfc3339 } from '../util/duration.js';
+import { alreadyExists, badRequest, conflict, notFound } from './errors.js';
+import {
+  StoreError,
+  type ListOptions,
+  type ListResult,
+  type ObjectStore,
+  type Watch,
+  type WatchEvent,
+  type WatchOptions,
+} from './types.js';
+import { compileMatcher, WatchHub } from './watch-hub.js';
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+  /** How many changes per resource a watch can replay from (the watch cache window). */
+  historySize?: number;
+}
+
+/** utilrand.String's alphabet: no vowels (no accidental words), no look-alikes (0/o, 1/l). */
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const GENERATED_SUFFIX_LENGTH = 5;
+/** names.SimpleNameGenerator keeps the base short enough for a 63-character name. */
+const MAX_GENERATE_NAME_BASE = 63 - GENERATED_SUFFIX_LENGTH;
+
+const TOP_LEVEL_ORDER = ['apiVersion', 'kind', 'metadata'];
+const METADATA_ORDER = [
+  'name',
+  'generateName',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+];
+
+function ordered<T extends object>(obj: T, first: readonly string[]): T {
+  const src = obj as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of first) if (k in src) out[k] = src[k];
+  for (const k of Object.keys(src)) if (!(k in out)) out[k] = src[k];
+  return out as T;
+}
+
+/** Field order as the apiserver serialises objects, so `-o yaml` reads like a real cluster's. */
+function canonical<T extends KubeObject>(obj: T): T {
+  const out = ordered(obj, TOP_LEVEL_ORDER);
+  out.metadata = ordered(out.metadata, METADATA_ORDER);
+  return out;
+}
+
+function generatedName(base: string): string {
+  let suffix = '';
+  for (let i = 0; i < GENERATED_SUFFIX_LENGTH; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
+  return base.slice(0, MAX_GENERATE_NAME_BASE) + suffix;
+}
+
+/** Everything but metadata and status: what a change of bumps metadata.generation. */
+function specOf(obj: KubeObject): Record<string, unknown> {
+  const { metadata: _m, status: _s, ...rest } = obj as KubeObject & { status?: unknown };
+  return rest;
+}
+
+/** kubernetes-types marks server-set metadata readonly; the store is what sets it. */
+type WritableMeta = { -readonly [K in keyof KubeObject['metadata']]: KubeObject['metadata'][K] };
+
+function assertObject(obj: unknown): asserts obj is KubeObject {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+    throw badRequest('the object must be a JSON object');
+  const meta = (obj as { metadata?: unknown }).metadata;
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta))
+    throw badRequest('the object has no metadata');
+}
+
+/**
+ * The object store in memory: Kubernetes' optimistic concurrency (a global, monotonically
+ * increasing resourceVersion), watches with replay, and label/field selectors. Objects are
+ * copied on the way in and out, so callers never share state with the store.
+ */
+export class MemoryStore implements ObjectStore {
+  private readonly clock: Clock;
+  private readonly hub: WatchHub;
+  private readonly collections = new Map<string, Map<string, KubeObject>>();
+  private readonly clusterScoped = new Set<string>();
+  private rv = 0;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.clock = opts.clock ?? new RealClock();
+    this.hub = new WatchHub(opts.historySize ?? 5000);
+  }
+
+  create<T extends KubeObject>(resource: string, obj: T): T {
+    assertObject(obj);
+    const next = structuredClone(obj) as KubeObject;
+    const meta: WritableMeta = next.metadata;
+    if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+    // Cluster-scoped objects are created with namespace "" and carry no namespace field (and the
+    // store remembers the resource as cluster-scoped, so later writes without a namespace work).
+    if (meta.namespace === '') this.clusterScoped.add(resource);
+    if (meta.namespace === undefined || meta.namespace === null)
+      meta.namespace = this.defaultNamespace(resource);
+    if (meta.namespace === '') delete meta.namespace;
+    const coll = this.collection(resource);
+    if (!meta.name) {
+      if (!meta.generateName) {
+        throw new StoreError(
+          422,
+          'Invalid',
+          `${next.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+          {
+            kind: next.kind,
+          },
+        );
+      }
+      do meta.name = generatedName(meta.generateName);
+      while (coll.has(keyOf(meta.namespace ?? '', meta.name)));
+    }
+    const key = keyOf(meta.namespace ?? '', meta.name);
+    if (coll.has(key)) throw alreadyExists(resource, meta.name);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339(this.clock.now());
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    if ('spec' in next && meta.generation === undefined) meta.generation = 1;
+    meta.resourceVersion = String(++this.rv);
+    const stored = canonical(next);
+    coll.set(key, stored);
+    this.hub.publish(resource, { rv: this.rv, type: 'ADDED', object: stored });
+    return structuredClone(stored) as T;
+  }
+
+  get<T extends KubeObject>(resource: string, namespace: string, name: string): T | undefined {
+    const cur = this.collections.get(resource)?.get(keyOf(namespace, name));
+    return cur === undefined ? undefined : (structuredClone(cur) as T);
+  }
+
+  list<T extends KubeObject>(resource: string, opts: ListOptions = {}): ListResult<T> {
+    const matches = compileMatcher(opts);
+    const items = this.sorted(resource)
+      .filter(matches)
+      .map((o) => structuredClone(o) as T);
+    return { items, resourceVersion: String(this.rv) };
+  }
+
+  update<T extends KubeObject>(resource: string, obj: T): T {
+    assertObject(obj);
+    const next = structuredClone(obj) as KubeObject;
+    const meta = next.metadata;
+    const namespace = meta.namespace ?? this.defaultNamespace(resource);
+    const cur = this.collections.get(resource)?.get(keyOf(namespace, meta.name));
+    if (!cur) throw notFound(resource, meta.name);
+    if (meta.resourceVersion && meta.resourceVersion !== cur.metadata.resourceVersion)
+      throw conflict(resource, meta.name);
+    if (meta.uid && meta.uid !== cur.metadata.uid) {
+      throw conflict(
+        resource,
+        meta.name,
+        `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${cur.metadata.uid}`,
+      );
+    }
+    return structuredClone(this.replace(resource, cur, next)) as T;
+  }
+
+  /**
+   * Read-modify-write for in-process writers. Returns the stored object after the change (the
+   * unchanged current object when `mutate` returns undefined or an equal object, with no new
+   * resourceVersion and no watch event), or undefined when the object does not exist.
+   */
+  mutate<T extends KubeObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+    mutate: (cur: T) => T | undefined,
+  ): T | undefined {
+    const cur = this.collections.get(resource)?.get(keyOf(namespace, name));
+    if (!cur) return undefined;
+    const proposed = mutate(structuredClone(cur) as T);
+    if (proposed === undefined) return structuredClone(cur) as T;
+    assertObject(proposed);
+    return structuredClone(this.replace(resource, cur, structuredClone(proposed))) as T;
+  }
+
+  delete<T extends KubeObject>(resource: string, namespace: string, name: string): T {
+    const coll = this.collections.get(resource);
+    const key = keyOf(namespace, name);
+    const cur = coll?.get(key);
+    if (!coll || !cur) throw notFound(resource, name);
+    coll.delete(key);
+    // As etcd reports it: the deleted object carries the resourceVersion of its deletion.
+    const gone = { ...cur, metadata: { ...cur.metadata, resourceVersion: String(++this.rv) } };
+    this.hub.publish(resource, { rv: this.rv, type: 'DELETED', object: gone });
+    return structuredClone(gone) as T;
+  }
+
+  watch<T extends KubeObject>(
+    resource: string,
+    opts: WatchOptions,
+    onEvent: (ev: WatchEvent<T>) => void,
+  ): Watch {
+    return this.hub.open(
+      resource,
+      opts,
+      this.rv,
+      () => this.sorted(resource),
+      onEvent as (ev: WatchEvent) => void,
+    );
+  }
+
+  currentResourceVersion(): string {
+    return String(this.rv);
+  }
+
+  /** Open watches across all resources (for leak checks and metrics). */
+  openWatches(): number {
+    return this.hub.openWatches();
+  }
+
+  /**
+   * Stores `next` in place of `cur`. Identity (name, namespace, uid, creationTimestamp) always
+   * comes from `cur`; generation follows spec changes and the start of a graceful deletion; an
+   * unchanged object is not written at all (as the apiserver short-circuits no-op updates).
+   */
+  private replace(resource: string, cur: KubeObject, next: KubeObject): KubeObject {
+    const meta: WritableMeta = next.metadata;
+    const old = cur.metadata;
+    meta.name = old.name;
+    if (old.namespace === undefined) delete meta.namespace;
+    else meta.namespace = old.namespace;
+    meta.uid = old.uid;
+    meta.creationTimestamp = old.creationTimestamp;
+    meta.resourceVersion = old.resourceVersion;
+    if (old.generation === undefined) delete meta.generation;
+    else {
+      const specChanged = !isDeepStrictEqual(specOf(cur), specOf(next));
+      const deletionStarted = !old.deletionTimestamp && !!meta.deletionTimestamp;
+      meta.generation = old.generation + (specChanged || deletionStarted ? 1 : 0);
+    }
+    const candidate = canonical(next);
+    if (isDeepStrictEqual(candidate, cur)) return cur;
+    (candidate.metadata as WritableMeta).resourceVersion = String(++this.rv);
+    this.collection(resource).set(keyOf(old.namespace ?? '', old.name), candidate);
+    this.hub.publish(resource, { rv: this.rv, type: 'MODIFIED', object: candidate, prev: cur });
+    return candidate;
+  }
+
+  private defaultNamespace(resource: string): string {
+    return this.clusterScoped.has(resource) ? '' : 'default';
+  }
+
+  private collection(resource: string): Map<string, KubeObject> {
+    let coll = this.collections.get(resource);
+    if (!coll) {
+      coll = new Map();
+      this.collections.set(resource, coll);
+    }
+    return coll;
+  }
+
+  /** Objects in etcd key order (namespace, then name), as lists come from the apiserver. */
+  private sorted(resource: string): KubeObject[] {
+    const coll = this.collections.get(resource);
+    if (!coll) return [];
+    return [...coll.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+  }
+}
+
+function keyOf(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
