@@ -1,0 +1,41 @@
+import type { Pod } from '../api/types.js';
+import type { InvolvedPod } from './types.js';
+
+/** Event reasons of pkg/kubelet/events (spec §5). */
+export const EventReason = {
+  Created: 'Created',
+  Started: 'Started',
+  Failed: 'Failed',
+  Killing: 'Killing',
+  Unhealthy: 'Unhealthy',
+  ProbeWarning: 'ProbeWarning',
+  BackOff: 'BackOff',
+  Scheduled: 'Scheduled',
+} as const;
+
+export function podRef(pod: Pod): InvolvedPod {
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    name: pod.metadata?.name ?? '',
+    namespace: pod.metadata?.namespace ?? 'default',
+    uid: pod.metadata?.uid ?? '',
+  };
+}
+
+/** The Pod with `fieldPath: spec.containers{<name>}` (GenerateContainerRef). */
+export function containerRef(pod: Pod, containerName: string): InvolvedPod {
+  return { ...podRef(pod), fieldPath: `spec.containers{${containerName}}` };
+}
+
+/** 1.33 wording (spec §5): `Created container: app`, `Started container app`. */
+export const messages = {
+  created: (name: string): string => `Created container: ${name}`,
+  started: (name: string): string => `Started container ${name}`,
+  stopping: (name: string): string => `Stopping container ${name}`,
+  failed: (detail: string): string => `Error: ${detail}`,
+  livenessKill: (name: string): string => `Container ${name} failed liveness probe`,
+  startupKill: (name: string): string => `Container ${name} failed startup probe`,
+  definitionChanged: (name: string): string => `Container ${name} definition changed`,
+  willRestart: (message: string): string => `${message}, will be restarted`,
+};

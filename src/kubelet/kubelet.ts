@@ -1,0 +1,164 @@
+import type { Pod, PodCondition } from '../api/types.js';
+import type { ContainerRuntime } from '../runtime/types.js';
+import type { EventRecorder, ObjectStore, Watch, WatchEvent } from '../store/types.js';
+import type { Clock } from '../util/clock.js';
+import { rfc3339 } from '../util/duration.js';
+import { CrashLoopBackOff } from './backoff.js';
+import { defaultProbeHandlers } from './default-handlers.js';
+import { EventReason, podRef } from './events.js';
+import { PodWorker } from './pod-worker.js';
+import { ProbeManager } from './probe-manager.js';
+import { Prober } from './prober.js';
+import type { ResultUpdate } from './results-cache.js';
+import type { ProbeHandlers, StoredPod } from './types.js';
+
+export interface KubeletOptions {
+  nodeName: string;
+  store: ObjectStore;
+  recorder: EventRecorder;
+  runtime: ContainerRuntime;
+  clock: Clock;
+  handlers?: ProbeHandlers;
+  /** CrashLoopBackOff: initial 10 s; max = kubelet config `crashLoopBackOff.maxContainerRestartPeriod` (300 s). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** The node's environment given to every container before its own (PATH, HOME, ...). */
+  baseEnv?: Record<string, string>;
+  /** For first-probe jitter; Math.random by default. */
+  random?: () => number;
+}
+
+export interface ProbeStats {
+  /** Probe workers alive now. */
+  workers: number;
+  /** Probe runs that reached a prober since the kubelet started. */
+  probesRun: number;
+  /** Pods with a worker. */
+  pods: number;
+}
+
+/**
+ * The node agent: watches pods, admits those bound to this node (binding unbound ones, as the
+ * scheduler would), runs one PodWorker per pod and routes probe results to it. Graceful deletion
+ * ends with the pod object removed from the store, as the kubelet's final status update does.
+ */
+export class Kubelet {
+  private readonly opts: KubeletOptions;
+  private readonly probes: ProbeManager;
+  private readonly backoff: CrashLoopBackOff;
+  private readonly baseEnv: Record<string, string>;
+  private readonly workers = new Map<string, PodWorker>();
+  private watch: Watch | undefined;
+  private stopped = false;
+
+  constructor(opts: KubeletOptions) {
+    this.opts = opts;
+    this.backoff = new CrashLoopBackOff(opts.backoff);
+    this.baseEnv = opts.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+    const prober = new Prober(opts.handlers ?? defaultProbeHandlers, opts.recorder);
+    this.probes = new ProbeManager({
+      clock: opts.clock,
+      random: opts.random ?? Math.random,
+      prober,
+      onUpdate: (u) => this.probeUpdated(u),
+    });
+  }
+
+  start(): void {
+    if (this.watch || this.stopped) return;
+    this.probes.startedAt = this.opts.clock.now();
+    this.watch = this.opts.store.watch<StoredPod>('pods', {}, (ev) => this.onPodEvent(ev));
+  }
+
+  /**
+   * podvisor shutdown: every container of every pod is stopped concurrently, each with its pod's
+   * grace (capped by `graceMs`); pod objects stay in the store.
+   */
+  async stop(graceMs?: number): Promise<void> {
+    this.stopped = true;
+    this.watch?.stop();
+    this.watch = undefined;
+    const workers = [...this.workers.values()];
+    this.workers.clear();
+    await Promise.all(workers.map((w) => w.shutdown(graceMs)));
+  }
+
+  probeStats(): ProbeStats {
+    return { ...this.probes.stats(), pods: this.workers.size };
+  }
+
+  private probeUpdated(u: ResultUpdate): void {
+    this.workers.get(u.podUid)?.probeUpdated(u);
+  }
+
+  private onPodEvent(ev: WatchEvent<StoredPod>): void {
+    if (this.stopped) return;
+    const pod = ev.object;
+    const uid = pod.metadata?.uid ?? '';
+    if (ev.type === 'DELETED') {
+      this.workers.get(uid)?.removed();
+      return;
+    }
+    if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
+    const existing = this.workers.get(uid);
+    if (existing) {
+      existing.update(pod);
+      return;
+    }
+    const nodeName = pod.spec?.nodeName;
+    if (nodeName && nodeName !== this.opts.nodeName) return;
+    if (!nodeName) {
+      const bound = this.bind(pod);
+      if (!bound) return;
+      this.admit(bound);
+      return;
+    }
+    this.admit(pod);
+  }
+
+  /** The scheduler's part for a one-node cluster: spec.nodeName and PodScheduled=True. */
+  private bind(pod: Pod): Pod | undefined {
+    const { store, clock, nodeName, recorder } = this.opts;
+    const meta = pod.metadata ?? {};
+    if (meta.deletionTimestamp) return undefined;
+    const now = rfc3339(clock.now());
+    const bound = store.mutate<StoredPod>('pods', meta.namespace ?? 'default', meta.name ?? '', (cur) => {
+      if (cur.metadata?.uid !== meta.uid || cur.spec?.nodeName) return undefined;
+      const others = (cur.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      const scheduled: PodCondition = { type: 'PodScheduled', status: 'True', lastTransitionTime: now };
+      return {
+        ...cur,
+        spec: { ...cur.spec, containers: cur.spec?.containers ?? [], nodeName },
+        status: { ...cur.status, phase: cur.status?.phase ?? 'Pending', conditions: [...others, scheduled] },
+      };
+    });
+    if (!bound || bound.spec?.nodeName !== nodeName) return undefined;
+    recorder.record(
+      podRef(bound),
+      'Normal',
+      EventReason.Scheduled,
+      `Successfully assigned ${meta.namespace ?? 'default'}/${meta.name ?? ''} to ${nodeName}`,
+    );
+    return bound;
+  }
+
+  private admit(pod: Pod): void {
+    const uid = pod.metadata?.uid ?? '';
+    if (!uid || this.workers.has(uid)) return;
+    const { store, recorder, runtime, clock, nodeName } = this.opts;
+    const worker = new PodWorker(pod, {
+      nodeName,
+      store,
+      recorder,
+      runtime,
+      clock,
+      probes: this.probes,
+      backoff: this.backoff,
+      baseEnv: this.baseEnv,
+      onFinished: (id) => {
+        if (this.workers.get(id) === worker) this.workers.delete(id);
+      },
+    });
+    this.workers.set(uid, worker);
+    worker.start();
+  }
+}

@@ -1,0 +1,172 @@
+import type { ContainerStatus, Pod, PodStatus, ProbeType } from '../api/types.js';
+import type { Clock } from '../util/clock.js';
+import type { InstanceRecord } from './container-record.js';
+import { ProbeWorker, type ProbeWorkerHost } from './probe-worker.js';
+import { probeSpec, type Prober } from './prober.js';
+import { ResultsCache, type ResultUpdate } from './results-cache.js';
+
+/** What the probe manager needs from a pod's worker. */
+export interface PodProbeSource {
+  pod(): Pod;
+  podStatus(): PodStatus | undefined;
+  podIP(): string;
+  instance(containerId: string): InstanceRecord | undefined;
+}
+
+export interface ProbeManagerOptions {
+  clock: Clock;
+  random: () => number;
+  prober: Prober;
+  /** Every change of any results cache (the kubelet's sync loop reacts, spec §2.4). */
+  onUpdate: (update: ResultUpdate) => void;
+}
+
+/** Workers are created in this order per container (AddPod). */
+const WORKER_ORDER: ProbeType[] = ['Startup', 'Readiness', 'Liveness'];
+
+/**
+ * prober_manager.go: owns the three results caches and the workers of every pod; fills in
+ * `started` and `ready` when status is generated, and triggers readiness at once where it is
+ * still unknown (spec §2.1 manual trigger, §2.3, §2.4).
+ */
+export class ProbeManager {
+  readonly liveness: ResultsCache;
+  readonly readiness: ResultsCache;
+  readonly startup: ResultsCache;
+  private readonly pods = new Map<string, Map<string, ProbeWorker>>();
+  private retiredProbes = 0;
+  /** When the kubelet started: decides first-probe jitter (§2.1). */
+  startedAt: number;
+
+  constructor(private readonly opts: ProbeManagerOptions) {
+    this.liveness = new ResultsCache('Liveness', opts.onUpdate);
+    this.readiness = new ResultsCache('Readiness', opts.onUpdate);
+    this.startup = new ResultsCache('Startup', opts.onUpdate);
+    this.startedAt = opts.clock.now();
+  }
+
+  cache(probeType: ProbeType): ResultsCache {
+    return probeType === 'Liveness'
+      ? this.liveness
+      : probeType === 'Readiness'
+        ? this.readiness
+        : this.startup;
+  }
+
+  /** AddPod: a worker per container × probe type, alive until the pod is removed or terminal. */
+  addPod(pod: Pod, source: PodProbeSource): void {
+    const uid = pod.metadata?.uid ?? '';
+    if (this.pods.has(uid)) return;
+    const workers = new Map<string, ProbeWorker>();
+    this.pods.set(uid, workers);
+    const host = this.hostFor(uid, source);
+    for (const container of pod.spec?.containers ?? []) {
+      for (const type of WORKER_ORDER) {
+        const spec = probeSpec(container, type);
+        if (!spec) continue;
+        const w = new ProbeWorker(type, container, spec, this.cache(type), host);
+        workers.set(workerKey(container.name, type), w);
+      }
+    }
+    for (const w of workers.values()) w.start();
+  }
+
+  /** StopLivenessAndStartup: at the start of a graceful termination (spec §2.7). */
+  stopLivenessAndStartup(uid: string): void {
+    for (const w of [...(this.pods.get(uid)?.values() ?? [])]) {
+      if (w.probeType !== 'Readiness') w.stop();
+    }
+  }
+
+  /** RemovePod: every worker of the pod stops. */
+  removePod(uid: string): void {
+    const workers = this.pods.get(uid);
+    if (!workers) return;
+    for (const w of [...workers.values()]) w.stop();
+    this.pods.delete(uid);
+  }
+
+  worker(uid: string, containerName: string, type: ProbeType): ProbeWorker | undefined {
+    return this.pods.get(uid)?.get(workerKey(containerName, type));
+  }
+
+  /** isContainerStarted (spec §2.3). */
+  isContainerStarted(uid: string, s: ContainerStatus): boolean {
+    if (!s.state?.running) return false;
+    const result = s.containerID ? this.startup.get(s.containerID) : undefined;
+    if (result !== undefined) return result === 'Success';
+    return !this.worker(uid, s.name, 'Startup');
+  }
+
+  /**
+   * UpdatePodStatus: sets `started` and `ready` on freshly generated container statuses. With
+   * `trigger`, a started, running container whose readiness is not Success yet gets its readiness
+   * worker run now.
+   */
+  updatePodStatus(uid: string, statuses: ContainerStatus[], trigger: boolean): void {
+    for (const s of statuses) {
+      const started = this.isContainerStarted(uid, s);
+      s.started = started;
+      if (!started) {
+        s.ready = false;
+        continue;
+      }
+      let ready: boolean;
+      if (!s.state?.running) {
+        ready = false;
+      } else if (s.containerID && this.readiness.get(s.containerID) === 'Success') {
+        ready = true;
+      } else {
+        const w = this.worker(uid, s.name, 'Readiness');
+        ready = !w;
+        if (w && trigger) w.trigger();
+      }
+      s.ready = ready;
+    }
+  }
+
+  stats(): { workers: number; probesRun: number } {
+    let workers = 0;
+    let probesRun = this.retiredProbes;
+    for (const pod of this.pods.values()) {
+      for (const w of pod.values()) {
+        workers++;
+        probesRun += w.probesRun;
+      }
+    }
+    return { workers, probesRun };
+  }
+
+  private hostFor(uid: string, source: PodProbeSource): ProbeWorkerHost {
+    const { clock, random, prober } = this.opts;
+    const startedAt = this.startedAt;
+    return {
+      clock,
+      random,
+      kubeletStartedAt: startedAt,
+      pod: () => source.pod(),
+      podStatus: () => source.podStatus(),
+      runProbe: (probeType, container, containerId) => {
+        const inst = source.instance(containerId);
+        return prober.probe(probeType, {
+          pod: source.pod(),
+          podIP: source.podIP(),
+          container,
+          containerId,
+          exec: inst && !inst.exit ? { env: inst.env, cwd: inst.workingDir } : undefined,
+        });
+      },
+      workerStopped: (w) => {
+        this.retiredProbes += w.probesRun;
+        const workers = this.pods.get(uid);
+        if (workers?.get(workerKey(w.container.name, w.probeType)) === w) {
+          workers.delete(workerKey(w.container.name, w.probeType));
+        }
+      },
+    };
+  }
+}
+
+function workerKey(containerName: string, type: ProbeType): string {
+  return `${containerName}/${type}`;
+}
