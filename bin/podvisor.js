@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const compiled = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 if (!existsSync(compiled)) {
-  process.stderr.write('podvisor: the compiled CLI is missing (dist/). Run `npm run build` in the podvisor checkout.\n');
+  process.stderr.write(
+    'podvisor: the compiled CLI is missing (dist/). Run `npm run build` in the podvisor checkout.\n',
+  );
   process.exit(1);
 }
 const { main } = await import(compiled);

@@ -1,0 +1,81 @@
+import type { Event, Pod } from '../../api/types.js';
+import { ApiError, type ApiClient } from '../client.js';
+import { connect, type CommandContext } from '../context.js';
+import { CliError, EXIT_ERROR, EXIT_OK } from '../errors.js';
+import { describePod } from '../printers/describe-pod.js';
+import { collectionPath, objectPath, resolveResource } from '../resources.js';
+import { parseTargets } from './get.js';
+
+export interface DescribeOptions {
+  namespace?: string;
+  selector?: string;
+}
+
+interface List<T> {
+  items?: T[];
+}
+
+/**
+ * `describe pod NAME...` (kubectl-surface §2.3): the pod, then its events by involvedObject field
+ * selector. A name that is not found falls back to every pod whose name starts with it, as kubectl
+ * does.
+ */
+export async function runDescribe(
+  ctx: CommandContext,
+  first: string,
+  rest: string[],
+  opts: DescribeOptions,
+): Promise<number> {
+  const { resourceWord, names } = parseTargets(first, rest);
+  resolveResource(resourceWord, ['pods']);
+  if (names.length > 0 && opts.selector) {
+    throw new CliError(
+      'error: name cannot be provided when a selector is specified: use either NAME or -l SELECTOR',
+    );
+  }
+  const namespace = opts.namespace || 'default';
+  const client = await connect(ctx);
+  const pods: Pod[] = [];
+  let failed = false;
+  if (names.length === 0) {
+    const list = await client.get<List<Pod>>(collectionPath('pods', namespace), {
+      labelSelector: opts.selector,
+    });
+    pods.push(...(list.items ?? []));
+    if (pods.length === 0) ctx.io.stderr.write(`No resources found in ${namespace} namespace.\n`);
+  }
+  for (const name of names) {
+    try {
+      pods.push(await client.get<Pod>(objectPath('pods', namespace, name)));
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 404) throw err;
+      const list = await client.get<List<Pod>>(collectionPath('pods', namespace));
+      const matches = (list.items ?? []).filter((p) => p.metadata?.name?.startsWith(name));
+      if (matches.length === 0) {
+        ctx.io.stderr.write(`${err.message}\n`);
+        failed = true;
+      }
+      pods.push(...matches);
+    }
+  }
+  const texts: string[] = [];
+  for (const pod of pods) texts.push(describePod(pod, await eventsOf(client, pod), Date.now()));
+  if (texts.length > 0) ctx.io.stdout.write(texts.join('\n\n'));
+  return failed ? EXIT_ERROR : EXIT_OK;
+}
+
+/** The pod's events, or undefined when they cannot be listed (describe then leaves them out). */
+async function eventsOf(client: ApiClient, pod: Pod): Promise<Event[] | undefined> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const terms = [`involvedObject.name=${pod.metadata?.name ?? ''}`, `involvedObject.namespace=${ns}`];
+  if (pod.metadata?.uid) terms.push(`involvedObject.uid=${pod.metadata.uid}`);
+  try {
+    const list = await client.get<List<Event>>(collectionPath('events', ns), {
+      fieldSelector: terms.join(','),
+    });
+    return list.items ?? [];
+  } catch (err) {
+    if (err instanceof ApiError) return undefined;
+    throw err;
+  }
+}

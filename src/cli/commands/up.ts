@@ -1,0 +1,164 @@
+import { hostname } from 'node:os';
+import { loadManifests } from '../../api/manifests.js';
+import type { KubeObject } from '../../api/types.js';
+import type { ActivityObserver } from '../activity.js';
+import type { CommandContext } from '../context.js';
+import { CliError, EXIT_ERROR, EXIT_OK, usageError } from '../errors.js';
+import type { RunningNode } from '../node.js';
+import { resolveStateDir } from '../state-dir.js';
+import { manifestErrors } from './manifest-input.js';
+
+export interface UpOptions {
+  filename?: string[];
+  listen?: string;
+  nodeName?: string;
+  /** Milliseconds (from a Go duration flag). */
+  crashLoopBackoffInitial?: number;
+  maxContainerRestartPeriod?: number;
+  plain?: boolean;
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:6443';
+export const DEFAULT_BACKOFF_INITIAL_MS = 10_000;
+export const DEFAULT_BACKOFF_MAX_MS = 300_000;
+
+/** `HOST:PORT`, `:PORT` (loopback) or `[v6]:PORT`; port 0 picks a free one. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text.trim());
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw usageError(
+      `error: --listen ${JSON.stringify(text)} is not HOST:PORT: pass e.g. 127.0.0.1:6443, or 127.0.0.1:0 for any free port`,
+    );
+  }
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+/** The default node name is the host's, lower-cased, as the kubelet's is. */
+export function defaultNodeName(): string {
+  return hostname().toLowerCase() || 'podvisor';
+}
+
+/** A node run: `up` waits for Ctrl-C, `demo` also for its story; both stop the same way. */
+export interface NodeSession {
+  files: string[];
+  stateDir: string;
+  opts: UpOptions;
+  observer?: ActivityObserver;
+  /** Resolves when the session should end by itself (demo); `up` never does. */
+  until?: (node: RunningNode) => Promise<void>;
+  /** Base of relative `workingDir`s; the demo's manifests are relative to their own folder. */
+  workingDirBase?: string;
+  /** The demo's own manifests need no warnings about their images. */
+  quietWarnings?: boolean;
+  /** Runs after `until` resolved, before the node stops (demo prints `get pods`). */
+  beforeStop?: (node: RunningNode) => void;
+}
+
+export async function runNode(ctx: CommandContext, session: NodeSession): Promise<number> {
+  const { io } = ctx;
+  const { opts } = session;
+  const { host, port } = parseListen(opts.listen ?? DEFAULT_LISTEN);
+  const initialMs = opts.crashLoopBackoffInitial ?? DEFAULT_BACKOFF_INITIAL_MS;
+  const maxMs = opts.maxContainerRestartPeriod ?? DEFAULT_BACKOFF_MAX_MS;
+  if (initialMs <= 0 || maxMs < initialMs) {
+    throw usageError(
+      'error: --crash-loop-backoff-initial must be positive and at most --max-container-restart-period',
+    );
+  }
+  const nodeName = opts.nodeName || defaultNodeName();
+
+  // Everything is loaded and validated before anything starts.
+  let objects: KubeObject[] = [];
+  if (session.files.length > 0) {
+    const result = await loadManifests(session.files);
+    if (result.errors.length > 0) throw manifestErrors(result.errors, 'started');
+    if (!session.quietWarnings) for (const w of result.warnings) io.stderr.write(`Warning: ${w}\n`);
+    objects = result.objects.map((o) => o.object);
+  }
+
+  // The node's modules are loaded only for `up`, so client commands start fast.
+  const { startNode } = await import('../node.js');
+  const { streamActivity } = await import('../activity.js');
+  const node = await startNode({
+    stateDir: session.stateDir,
+    nodeName,
+    host,
+    port,
+    backoff: { initialMs, maxMs },
+    ...(session.workingDirBase ? { workingDirBase: session.workingDirBase } : {}),
+    onOrphansKilled: (pids) =>
+      io.stderr.write(
+        `podvisor: ended ${pids.length} container process(es) left by a podvisor that did not shut down (pids ${pids.join(', ')})\n`,
+      ),
+  });
+  io.stdout.write(
+    `podvisor node "${nodeName}" serving the Kubernetes API on ${node.server} (state: ${session.stateDir})\n`,
+  );
+  const color = io.isTTY && !opts.plain && !io.env.NO_COLOR;
+  const activity = streamActivity(node.store, io.stdout, { color }, session.observer);
+
+  const signals = new SignalLatch();
+  try {
+    try {
+      node.createObjects(objects);
+    } catch (err) {
+      throw new CliError(`error: cannot create the pods from the manifests: ${(err as Error).message}`);
+    }
+    await Promise.race([signals.first, session.until ? session.until(node) : new Promise<never>(() => {})]);
+    if (!signals.fired) session.beforeStop?.(node);
+    io.stdout.write(
+      `Stopping podvisor node "${nodeName}": stopping every pod within its grace period (Ctrl-C again kills them at once)\n`,
+    );
+    // After Ctrl-C, the next one forces; when the session ended by itself (demo), the first does.
+    const force = signals.fired > 0 ? signals.second : signals.first;
+    const outcome = await Promise.race([
+      node.stop().then(() => 'stopped' as const),
+      force.then(() => 'forced' as const),
+    ]);
+    if (outcome === 'forced') {
+      io.stderr.write('Killing every container now (SIGKILL)\n');
+      await node.kill();
+      return EXIT_ERROR;
+    }
+    io.stdout.write('podvisor stopped\n');
+    return EXIT_OK;
+  } catch (err) {
+    await node.kill();
+    throw err;
+  } finally {
+    activity.stop();
+    signals.dispose();
+  }
+}
+
+/** SIGINT/SIGTERM: the first asks for a graceful stop, the second forces it. */
+class SignalLatch {
+  fired = 0;
+  readonly first: Promise<void>;
+  readonly second: Promise<void>;
+  private resolveFirst!: () => void;
+  private resolveSecond!: () => void;
+  private readonly onSignal = (): void => {
+    this.fired++;
+    if (this.fired === 1) this.resolveFirst();
+    else this.resolveSecond();
+  };
+
+  constructor() {
+    this.first = new Promise((r) => (this.resolveFirst = r));
+    this.second = new Promise((r) => (this.resolveSecond = r));
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
+
+  dispose(): void {
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
+  }
+}
+
+export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<number> {
+  const stateDir = resolveStateDir(ctx.globals.stateDir, ctx.io.env);
+  return runNode(ctx, { files: opts.filename ?? [], stateDir, opts });
+}

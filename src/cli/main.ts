@@ -1,0 +1,202 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { CommandContext, GlobalOptions } from './context.js';
+import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './errors.js';
+import { parseGoDuration } from './go-duration.js';
+import { processIO, type CliIO } from './io.js';
+
+/**
+ * podvisor's command line (DESIGN "Command line (contract)"). Exit codes: 0 success, 1 error,
+ * 2 usage error. Commands load their modules lazily so that a client command does not pay for the
+ * node's (kubelet, runtime, server) start-up.
+ */
+const VERSION = '0.1.0';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function goDuration(value: string): number {
+  const ms = parseGoDuration(value);
+  if (ms === undefined || ms < 0)
+    throw new InvalidArgumentError('expected a duration such as 10s, 1m30s or 2h.');
+  return ms;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number.');
+  return n;
+}
+
+function bool(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('expected true or false.');
+}
+
+function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
+  const program = new Command('podvisor');
+  program
+    .description("The kubelet's self-healing for plain processes: run Kubernetes Pod manifests locally.")
+    .version(VERSION, '--version', 'print the podvisor version')
+    .option('--server <url>', 'the node API address (default: from the state directory)')
+    .option('--token <token>', 'bearer token for --server')
+    .option(
+      '--state-dir <dir>',
+      'state directory (default: $PODVISOR_STATE_DIR, $XDG_STATE_HOME/podvisor or ~/.local/state/podvisor)',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError("(run 'podvisor --help' for usage)");
+
+  const ctxOf = (cmd: Command): CommandContext => ({ io, globals: cmd.optsWithGlobals<GlobalOptions>() });
+  const run =
+    <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      setResult(await fn(ctxOf(cmd), ...args));
+    };
+  const command = (name: string, description: string): Command =>
+    program
+      .command(name)
+      .description(description)
+      .showHelpAfterError(`(run 'podvisor ${name.split(' ')[0]} --help' for usage)`);
+  const namespaceOption = (cmd: Command): Command =>
+    cmd.option('-n, --namespace <ns>', 'namespace (default "default")');
+
+  command('up', 'run a node in the foreground: serve the Kubernetes API and run the pods of the files')
+    .option('-f, --filename <path>', 'manifest file or folder (repeatable)', collect, [])
+    .option('--listen <host:port>', 'API address; port 0 picks a free one', '127.0.0.1:6443')
+    .option('--node-name <name>', "the node's name (default: the host name)")
+    .option('--crash-loop-backoff-initial <duration>', 'first CrashLoopBackOff delay', goDuration)
+    .option('--max-container-restart-period <duration>', 'CrashLoopBackOff ceiling', goDuration)
+    .option('--plain', 'no colours in the event stream')
+    .action(
+      run(async (ctx, opts: Record<string, unknown>) => {
+        const { runUp } = await import('./commands/up.js');
+        return runUp(ctx, opts);
+      }),
+    );
+
+  command('demo', 'the self-healing demo: a liveness restart, a CrashLoopBackOff and a readiness flap')
+    .option('--duration <duration>', 'end the demo after this long at most', goDuration)
+    .option('--listen <host:port>', 'API address', '127.0.0.1:0')
+    .option('--plain', 'no colours in the event stream')
+    .action(
+      run(async (ctx, opts: Record<string, unknown>) => {
+        const { runDemo } = await import('./commands/demo.js');
+        return runDemo(ctx, opts);
+      }),
+    );
+
+  for (const name of ['apply', 'create'] as const) {
+    namespaceOption(command(name, `${name} the pods of manifest files (-f - reads standard input)`))
+      .option('-f, --filename <path>', 'manifest file, folder or - (repeatable)', collect, [])
+      .action(
+        run(async (ctx, opts: Record<string, unknown>) => {
+          const { runApply } = await import('./commands/apply.js');
+          return runApply(ctx, name, opts);
+        }),
+      );
+  }
+
+  namespaceOption(command('get', 'list pods or events, as kubectl get does'))
+    .argument('<resource>', 'pods|pod|po or events|event|ev (or TYPE/NAME)')
+    .argument('[names...]', 'names of objects to get')
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=web')
+    .option('--field-selector <selector>', 'field selector, e.g. involvedObject.name=web')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
+    .option('-w, --watch', 'after listing, print each change as it happens')
+    .action(
+      run(async (ctx, resource: string, names: string[], opts: Record<string, unknown>) => {
+        const { runGet } = await import('./commands/get.js');
+        return runGet(ctx, resource, names, opts);
+      }),
+    );
+
+  namespaceOption(command('describe', 'show a pod in detail, with its events'))
+    .argument('<resource>', 'pod|pods|po (or pod/NAME)')
+    .argument('[names...]', 'pod names (a prefix matches every pod starting with it)')
+    .option('-l, --selector <selector>', 'label selector')
+    .action(
+      run(async (ctx, resource: string, names: string[], opts: Record<string, unknown>) => {
+        const { runDescribe } = await import('./commands/describe.js');
+        return runDescribe(ctx, resource, names, opts);
+      }),
+    );
+
+  namespaceOption(command('logs', "print a container's log"))
+    .argument('<pod>', 'pod name (or pod/NAME)')
+    .option('-c, --container <name>', 'container (default: the only or first one)')
+    .option('-p, --previous', "the previous instance's log")
+    .option('-f, --follow', 'keep printing as the container writes')
+    .option('--tail <lines>', 'only the last N lines (-1: all)', integer)
+    .option('--since <duration>', 'only lines newer than this, e.g. 5m', goDuration)
+    .option('--timestamps', 'prefix each line with its RFC3339 time')
+    .action(
+      run(async (ctx, pod: string, opts: Record<string, unknown>) => {
+        const { runLogs } = await import('./commands/logs.js');
+        return runLogs(ctx, pod, opts);
+      }),
+    );
+
+  namespaceOption(command('delete', 'delete pods and wait until they are gone'))
+    .argument('[resource]', 'pod|pods|po (or pod/NAME)')
+    .argument('[names...]', 'pod names')
+    .option('-f, --filename <path>', 'delete the pods of manifest files (repeatable)', collect, [])
+    .option('--grace-period <seconds>', 'seconds the pod gets to stop (-1: its own)', integer)
+    .option('--now', 'same as --grace-period=1')
+    .option('--all', 'every pod of the namespace')
+    .option('--ignore-not-found', 'a missing pod is not an error')
+    .option('--wait [bool]', 'wait until the pods are gone (default true)', bool, true)
+    .action(
+      run(async (ctx, resource: string | undefined, names: string[], opts: Record<string, unknown>) => {
+        const { runDelete } = await import('./commands/delete.js');
+        return runDelete(ctx, resource, names, opts);
+      }),
+    );
+
+  const later: [string, string][] = [
+    ['check', 'one probe run now, with its verdict and timing'],
+    ['lint', 'probe-configuration advice for manifests'],
+    ['kubeconfig', 'a kubeconfig for kubectl'],
+    ['scale', 'scale a deployment'],
+  ];
+  for (const [name, description] of later) {
+    command(name, `${description} (not implemented yet)`)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[args...]')
+      .action(() => {
+        throw new CliError(
+          `error: 'podvisor ${name}' is not implemented yet in this version: see 'podvisor --help' for what is`,
+        );
+      });
+  }
+  return program;
+}
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let result = EXIT_OK;
+  const program = buildProgram(io, (code) => {
+    result = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return result;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+      if (err.code === 'commander.executeSubCommandAsync') return EXIT_ERROR;
+      return EXIT_USAGE; // commander already printed what was wrong and the --help hint
+    }
+    if (err instanceof CliError) {
+      io.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`error: ${(err as Error).message ?? String(err)}\n`);
+    return EXIT_ERROR;
+  }
+}

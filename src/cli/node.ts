@@ -1,0 +1,163 @@
+import { admitPod } from '../api/admission.js';
+import type { KubeObject } from '../api/types.js';
+import { Kubelet } from '../kubelet/kubelet.js';
+import { ProcessRuntime } from '../runtime/process-runtime.js';
+import { startApiServer, type ApiServer } from '../server/api-server.js';
+import { EventRecorderImpl } from '../store/event-recorder.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { StoreError, type ObjectStore } from '../store/types.js';
+import { RealClock } from '../util/clock.js';
+import { CliError } from './errors.js';
+import {
+  acquireLock,
+  ensureStateDir,
+  generateToken,
+  removeApiInfo,
+  writeApiInfo,
+  type StateLock,
+} from './state-dir.js';
+
+/**
+ * The composition root (DESIGN: `src/cli/` wires a node): store, event recorder, process runtime,
+ * kubelet and API server, in that order, and taken down in the reverse order.
+ */
+export interface NodeConfig {
+  stateDir: string;
+  nodeName: string;
+  host: string;
+  port: number;
+  backoff: { initialMs: number; maxMs: number };
+  /** What a relative `workingDir` is resolved against (the kubelet's default: the current directory). */
+  workingDirBase?: string;
+  /** Told about container processes of a crashed podvisor that were ended at start-up. */
+  onOrphansKilled?: (pids: number[]) => void;
+}
+
+export interface RunningNode {
+  /** The API's address as clients use it (`http://127.0.0.1:PORT`). */
+  server: string;
+  store: ObjectStore;
+  /** Creates admitted objects (pods) in the store, as the API server would. */
+  createObjects(objects: KubeObject[]): void;
+  /** Graceful: each pod gets its grace period, then the server closes and the files go. */
+  stop(): Promise<void>;
+  /** Second Ctrl-C: SIGKILL to every container now. */
+  kill(): Promise<void>;
+}
+
+/** Clients always connect over loopback, even when the node listens on every address. */
+function clientUrl(server: ApiServer, host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return `http://127.0.0.1:${server.port}`;
+  return server.url;
+}
+
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  await ensureStateDir(config.stateDir);
+  const lock: StateLock = await acquireLock(config.stateDir);
+  const clock = new RealClock();
+  const undo: (() => Promise<void>)[] = [() => lock.release()];
+  const unwind = async (): Promise<void> => {
+    for (const step of undo.reverse()) await step().catch(() => {});
+  };
+  try {
+    const store = new MemoryStore({ clock });
+    const recorder = new EventRecorderImpl(store, clock, { component: 'kubelet', host: config.nodeName });
+    const runtime = await ProcessRuntime.create({
+      stateDir: config.stateDir,
+      clock,
+      ...(config.onOrphansKilled ? { onOrphansKilled: config.onOrphansKilled } : {}),
+    });
+    undo.push(() => runtime.shutdown(0));
+    const kubelet = new Kubelet({
+      nodeName: config.nodeName,
+      store,
+      recorder,
+      runtime,
+      clock,
+      backoff: config.backoff,
+      baseEnv: baseEnvironment(),
+      ...(config.workingDirBase ? { workingDirBase: config.workingDirBase } : {}),
+    });
+    kubelet.start();
+    undo.push(() => kubelet.stop(0));
+    const token = generateToken();
+    let server: ApiServer;
+    try {
+      server = await startApiServer({
+        store,
+        logs: runtime,
+        token,
+        host: config.host,
+        port: config.port,
+        admitPod,
+        clock,
+      });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const where = `${config.host}:${config.port}`;
+      if (code === 'EADDRINUSE') {
+        throw new CliError(
+          `error: cannot listen on ${where}: the address is in use: pass another --listen (e.g. --listen 127.0.0.1:0 for any free port)`,
+        );
+      }
+      throw new CliError(
+        `error: cannot listen on ${where}: ${(err as Error).message}: pass another --listen`,
+      );
+    }
+    undo.push(() => server.close());
+    return await finishStart(config, { store, runtime, kubelet, server, lock, token });
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+interface NodeParts {
+  store: ObjectStore;
+  runtime: ProcessRuntime;
+  kubelet: Kubelet;
+  server: ApiServer;
+  lock: StateLock;
+  token: string;
+}
+
+/** api.json is written only now that the server listens, so a client never finds a dead address. */
+async function finishStart(config: NodeConfig, parts: NodeParts): Promise<RunningNode> {
+  const { store, runtime, kubelet, server, lock, token } = parts;
+  const url = clientUrl(server, config.host);
+  await writeApiInfo(config.stateDir, { server: url, token, pid: process.pid });
+  let stopping: Promise<void> | undefined;
+  const teardown = async (graceful: boolean): Promise<void> => {
+    // Forced: SIGKILL everything now, without waiting for the kubelet's graceful stop.
+    if (graceful) await kubelet.stop();
+    else await runtime.shutdown(0);
+    await server.close().catch(() => {});
+    await runtime.shutdown(graceful ? 2000 : 0).catch(() => {});
+    await removeApiInfo(config.stateDir).catch(() => {});
+    await lock.release().catch(() => {});
+  };
+  return {
+    server: url,
+    store,
+    createObjects: (objects) => {
+      // Manifest loading admits Pods only in this version. A pod the store already holds (from an
+      // earlier run, once the store persists) is left as it is.
+      for (const obj of objects) {
+        try {
+          store.create('pods', obj);
+        } catch (err) {
+          if (!(err instanceof StoreError) || err.code !== 409) throw err;
+        }
+      }
+    },
+    stop: () => (stopping ??= teardown(true)),
+    kill: () => teardown(false),
+  };
+}
+
+/** Containers start from podvisor's own environment (PATH, HOME, ...), as a process would. */
+function baseEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
