@@ -52,7 +52,8 @@ export function admitPod(obj: unknown): PodAdmission {
     userPod.metadata.name = generateName(userPod.metadata.generateName);
   }
   warnings.push(...podWarnings(userPod));
-  const pod = defaultPod(userPod);
+  // podStrategy.PrepareForCreate: a new pod's status is the server's, starting at Pending.
+  const pod: Pod = { ...defaultPod(userPod), status: { phase: 'Pending' } };
   const errors = validatePod(pod);
   return errors.length > 0 ? { errors, warnings, unknownFields } : { pod, errors, warnings, unknownFields };
 }

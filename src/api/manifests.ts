@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import {
   isMap,
   isSeq,
@@ -50,6 +50,19 @@ const MAX_ALIAS_COUNT = 100;
  * Loads files and folders of YAML/JSON, multi-document. Nothing is admitted if errors is non-empty:
  * `objects` is then empty.
  */
+/**
+ * podvisor runs no images, so a relative `workingDir` in a manifest file means "relative to the
+ * file's folder" (stdin: the current directory): it is made absolute here, before the object is
+ * sent anywhere, so what is stored is what runs. (A pod created through the API with a relative
+ * workingDir is resolved against the node's own working directory instead.)
+ */
+function anchorWorkingDirs(obj: KubeObject, base: string): void {
+  const spec = (obj as { spec?: { containers?: { workingDir?: string }[] } }).spec;
+  for (const c of spec?.containers ?? []) {
+    if (c.workingDir && !isAbsolute(c.workingDir)) c.workingDir = resolvePath(base, c.workingDir);
+  }
+}
+
 export async function loadManifests(paths: string[], options: LoadOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { objects: [], errors: [], warnings: [] };
   const sources: { file: string; text: string }[] = [];
@@ -92,6 +105,7 @@ export async function loadManifests(paths: string[], options: LoadOptions = {}):
         continue;
       }
       seen.set(key, at);
+      anchorWorkingDirs(obj, item.file === STDIN_NAME ? process.cwd() : dirname(resolvePath(item.file)));
       result.objects.push({ object: obj, file: item.file, line: item.line });
     }
   }

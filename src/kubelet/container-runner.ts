@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Container, Pod } from '../api/types.js';
 import { expandArgv, podEnvironment } from '../api/expansion.js';
 import {
@@ -29,6 +30,8 @@ export interface RunnerDeps {
   clock: Clock;
   backoff: CrashLoopBackOff;
   baseEnv: Record<string, string>;
+  /** A relative `workingDir` is resolved against this (the directory the node was started in). */
+  workingDirBase: string;
 }
 
 /** What the runner needs from its pod worker. */
@@ -96,7 +99,9 @@ export class ContainerRunner {
       return;
     }
     const argv = expandArgv(container.command ?? [], container.args ?? [], environment.expansionEnv);
-    const workingDir = container.workingDir || sandbox.podDir;
+    const workingDir = container.workingDir
+      ? resolvePath(this.deps.workingDirBase, container.workingDir)
+      : sandbox.podDir;
     const attempt = rec.current ? rec.restartCount + 1 : rec.restartCount;
     const specHash = containerSpecHash(container);
     try {

@@ -23,6 +23,11 @@ export interface KubeletOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** The node's environment given to every container before its own (PATH, HOME, ...). */
   baseEnv?: Record<string, string>;
+  /**
+   * podvisor runs no images, so a relative `workingDir` means "relative to where the node was
+   * started" (default: process.cwd()); an absent one means the pod's private directory.
+   */
+  workingDirBase?: string;
   /** For first-probe jitter; Math.random by default. */
   random?: () => number;
 }
@@ -154,6 +159,7 @@ export class Kubelet {
       probes: this.probes,
       backoff: this.backoff,
       baseEnv: this.baseEnv,
+      workingDirBase: this.opts.workingDirBase ?? process.cwd(),
       onFinished: (id) => {
         if (this.workers.get(id) === worker) this.workers.delete(id);
       },

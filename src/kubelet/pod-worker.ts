@@ -23,6 +23,7 @@ export interface PodWorkerDeps {
   probes: ProbeManager;
   backoff: CrashLoopBackOff;
   baseEnv: Record<string, string>;
+  workingDirBase: string;
   /** The worker has finished a deletion: the kubelet forgets it. */
   onFinished: (uid: string) => void;
 }
