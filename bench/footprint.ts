@@ -41,17 +41,9 @@ spec:
   writeFileSync(join(dir, 'pods.yaml'), docs.join('---\n'));
   const stateDir = join(dir, 'state');
   const child = spawn(
-    process.execPath,
-    [
-      'bin/podvisor.js',
-      'up',
-      '-f',
-      join(dir, 'pods.yaml'),
-      '--state-dir',
-      stateDir,
-      '--listen',
-      '127.0.0.1:0',
-    ],
+    // run the bin as users do (npx): its shebang carries podvisor's V8 flags
+    'bin/podvisor.js',
+    ['up', '-f', join(dir, 'pods.yaml'), '--state-dir', stateDir, '--listen', '127.0.0.1:0'],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
     },

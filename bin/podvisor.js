@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// --max-semi-space-size: a node's live heap is small (about 15 MB with 200 containers), but bursts
+// of short-lived garbage (spawns, status updates) grow V8's young generation to 16 MB semi-spaces
+// that are never given back; capping them keeps RSS near the live set for a few more cheap
+// scavenges (200 idle containers: 95 → 70 MB RSS). It must be a start-up flag, hence the shebang.
 // The CLI runs from compiled output (built by `npm ci` through the `prepare` script) so that a
 // node of podvisor does not pay for a TypeScript loader in its memory or start-up time.
 import { existsSync } from 'node:fs';
