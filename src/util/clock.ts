@@ -48,7 +48,12 @@ export class FakeClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): Timer {
-    const t: PendingTimer = { at: this.current + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    const t: PendingTimer = {
+      at: this.current + Math.max(0, delayMs),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.timers.push(t);
     return {
       cancel: () => {
