@@ -1,3 +1,4 @@
+import { podQosClass } from '../api/qos.js';
 import type {
   Container,
   ContainerState,
@@ -178,25 +179,6 @@ export function initializedCondition(phase: string): PodCondition {
   return { type: 'Initialized', status: 'True' };
 }
 
-/** GetPodQOS: BestEffort without any cpu/memory request or limit; Guaranteed when they all match. */
-export function qosClass(pod: Pod): string {
-  const containers = pod.spec?.containers ?? [];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const limits = c.resources?.limits ?? {};
-    const requests = c.resources?.requests ?? {};
-    for (const r of ['cpu', 'memory']) {
-      const l = limits[r];
-      const q = requests[r] ?? l;
-      if (l !== undefined || q !== undefined) any = true;
-      if (l === undefined || String(q) !== String(l)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 export interface PodStatusInput {
   pod: Pod;
   /** The previously generated status (the status manager's cache), or the stored one. */
@@ -240,7 +222,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   }
   status.startTime = previous?.startTime ?? pod.status?.startTime ?? rfc3339(input.now);
   status.containerStatuses = containerStatuses;
-  status.qosClass = qosClass(pod);
+  status.qosClass = podQosClass(pod);
   return status;
 }
 

@@ -1,41 +1,20 @@
 import type { KubeObject, Pod } from '../api/types.js';
 import type { ProbeOutcome } from '../probe/types.js';
+import type {
+  ExecProbeRequest,
+  GrpcProbeRequest,
+  HttpProbeRequest,
+  TcpProbeRequest,
+} from '../probe/index.js';
 
 /** A Pod as the store holds it (apiVersion, kind and metadata.name always present). */
 export type StoredPod = Pod & KubeObject;
 
 /**
- * What the probe handlers (src/probe) are asked to do. The kubelet resolves the target (host,
+ * What the probe handlers (src/probe) are asked to do: the kubelet resolves the target (host,
  * named port, static $(VAR) expansion, environment) before calling; a handler only probes.
  */
-export interface HttpProbeRequest {
-  scheme: 'HTTP' | 'HTTPS';
-  host: string;
-  port: number;
-  path: string;
-  headers: { name: string; value: string }[];
-  timeoutMs: number;
-}
-
-export interface TcpProbeRequest {
-  host: string;
-  port: number;
-  timeoutMs: number;
-}
-
-export interface ExecProbeRequest {
-  argv: string[];
-  env: Record<string, string>;
-  cwd: string;
-  timeoutMs: number;
-}
-
-export interface GrpcProbeRequest {
-  host: string;
-  port: number;
-  service: string;
-  timeoutMs: number;
-}
+export type { ExecProbeRequest, GrpcProbeRequest, HttpProbeRequest, TcpProbeRequest };
 
 /** One function per probe mechanism; the Kubelet defaults to src/probe's, tests inject fakes. */
 export interface ProbeHandlers {

@@ -1,3 +1,4 @@
+import { podQosClass } from '../../api/qos.js';
 import type { Container, ContainerState, ContainerStatus, Event, Pod } from '../../api/types.js';
 import { DESCRIBE_TABWRITER, tabulate } from '../tabwriter.js';
 import { describeEventAge, sortEvents } from './events-table.js';
@@ -348,23 +349,4 @@ function describeVolumes(w: PrefixWriter, pod: Pod): void {
       w.write(1, '<unknown>\n');
     }
   }
-}
-
-/** The pod's QoS class when status does not carry it (qos.GetPodQOS, for cpu and memory). */
-export function podQosClass(pod: Pod): 'BestEffort' | 'Burstable' | 'Guaranteed' {
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const limits = c.resources?.limits ?? {};
-    const requests = c.resources?.requests ?? {};
-    for (const r of ['cpu', 'memory']) {
-      const limit = limits[r];
-      const request = requests[r];
-      if (limit !== undefined || request !== undefined) any = true;
-      if (limit === undefined || (request !== undefined && request !== limit)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }

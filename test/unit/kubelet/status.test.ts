@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ContainerStatus } from '../../../src/api/types.js';
 import type { ContainerRecord, InstanceRecord } from '../../../src/kubelet/container-record.js';
-import { buildPodStatus, containerStatus, podPhase, qosClass } from '../../../src/kubelet/status.js';
+import { buildPodStatus, containerStatus, podPhase } from '../../../src/kubelet/status.js';
+import { podQosClass as qosClass } from '../../../src/api/qos.js';
 import { container, pod, withStatus } from './harness.js';
 
 const T0 = Date.UTC(2024, 5, 4, 10, 0, 0);
