@@ -3,7 +3,7 @@ import type { KubeObject } from './types.js';
 import { decodeAs } from './decode.js';
 import { defaultPod } from './defaults.js';
 import { notSupported, required, type FieldError } from './field-errors.js';
-import { goQuote } from './goquote.js';
+import { goQuote } from '../util/goquote.js';
 import { validatePod } from './validation.js';
 import { podWarnings } from './warnings.js';
 

@@ -1,5 +1,5 @@
 import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
-import { goQuote } from './goquote.js';
+import { goQuote } from '../util/goquote.js';
 import { convertDownwardAPIFieldLabel, splitSubscriptedPath } from './validation-env.js';
 
 /**

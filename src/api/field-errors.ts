@@ -1,4 +1,4 @@
-import { goQuote } from './goquote.js';
+import { goQuote } from '../util/goquote.js';
 
 /**
  * Field errors in apimachinery's format (util/validation/field/errors.go), spec §1.2.

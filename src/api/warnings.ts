@@ -1,5 +1,5 @@
 import type { Container, Pod, PodSpec } from 'kubernetes-types/core/v1.js';
-import { goQuote } from './goquote.js';
+import { goQuote } from '../util/goquote.js';
 
 /**
  * Warnings for a pod as the user wrote it (before defaulting), each naming a field path:

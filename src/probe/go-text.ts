@@ -9,46 +9,7 @@ export function joinHostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-const SHORT_ESCAPES: Record<string, string> = {
-  '\x07': '\\a',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\v': '\\v',
-};
-
-/** Go's strconv.Quote, i.e. what `fmt.Sprintf("%q", s)` prints for a string. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    if (ch === '"' || ch === '\\') {
-      out += `\\${ch}`;
-      continue;
-    }
-    if (PRINTABLE.test(ch)) {
-      out += ch;
-      continue;
-    }
-    const short = SHORT_ESCAPES[ch];
-    if (short !== undefined) {
-      out += short;
-      continue;
-    }
-    const cp = ch.codePointAt(0) ?? 0;
-    if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';
-    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`;
-    else out += `\\U${hex(cp, 8)}`;
-  }
-  return `${out}"`;
-}
-
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0');
-}
+export { goQuote } from '../util/goquote.js';
 
 /** Linux strerror texts as Go's syscall.Errno.Error() prints them. */
 const ERRNO_TEXT: Record<string, string> = {

@@ -11,7 +11,7 @@ import {
   required,
   tooLong,
 } from '../../../src/api/field-errors.js';
-import { goQuote } from '../../../src/api/goquote.js';
+import { goQuote } from '../../../src/util/goquote.js';
 
 describe('field error format (spec §1.2, apimachinery field/errors.go)', () => {
   test('§1.2 one error: Pod "<name>" is invalid: <path>: <Type>: <value>: <detail>', () => {
