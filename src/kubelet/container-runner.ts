@@ -159,6 +159,10 @@ export class ContainerRunner {
         };
         rec.restartCount = attempt;
         this.host.instanceStarted(rec, inst);
+        // Like a crash, the exited StartError instance is the back-off's event: sync again now and
+        // let doBackOff decide (the first retry is immediate, then 10 s, 20 s, … — spec §4.5).
+        this.failed(rec, container, reason, message, 0);
+        return;
       }
       this.failed(rec, container, reason, message);
     }
@@ -194,7 +198,17 @@ export class ContainerRunner {
     await inst.exitRecorded;
   }
 
-  private failed(rec: ContainerRecord, container: Container, reason: string, message: string): void {
+  /**
+   * A start that failed: waiting with the error's reason and a `Failed` event. Errors that leave no
+   * instance (CreateContainerConfigError) are retried on the kubelet's sync cadence.
+   */
+  private failed(
+    rec: ContainerRecord,
+    container: Container,
+    reason: string,
+    message: string,
+    retryMs = SYNC_RETRY_MS,
+  ): void {
     rec.waiting = { reason, message };
     const pod = this.host.pod();
     this.deps.recorder.record(
@@ -203,7 +217,7 @@ export class ContainerRunner {
       EventReason.Failed,
       messages.failed(message),
     );
-    this.host.retryAfter(SYNC_RETRY_MS);
+    this.host.retryAfter(retryMs);
   }
 
   private async recordExit(container: Container, inst: InstanceRecord, exit: ContainerExit): Promise<void> {

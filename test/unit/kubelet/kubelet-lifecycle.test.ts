@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { StoredPod } from '../../../src/kubelet/types.js';
 import { ContainerStartError } from '../../../src/runtime/types.js';
 import { container, harness, pod, withStatus } from './harness.js';
 
@@ -160,7 +161,7 @@ describe('kubelet: CrashLoopBackOff (§4.5, §8.B)', () => {
     assert.deepEqual(starts, [0, 0, 10, 30, 70, 671, 681]);
   });
 
-  test('§4.4/§4.5: a failed start: Created, Failed "Error: <msg>", waiting RunContainerError, StartError (128) in lastState, back-off on retries', async () => {
+  test('§4.4/§4.5: a failed start: Created, Failed "Error: <msg>", waiting RunContainerError, StartError (128) in lastState, then back-off like a crash', async () => {
     const h = harness();
     h.runtime.behave('app', {
       startError: new ContainerStartError(
@@ -168,29 +169,46 @@ describe('kubelet: CrashLoopBackOff (§4.5, §8.B)', () => {
         'exec: "/bin/app": stat /bin/app: no such file or directory',
       ),
     });
-    await h.create(pod('web', { containers: [container('app')] }));
-    const s = h.cstatus('web');
-    assert.deepEqual(s.state, {
-      waiting: {
-        reason: 'RunContainerError',
-        message: 'exec: "/bin/app": stat /bin/app: no such file or directory',
-      },
+    const waitingSeen: string[] = [];
+    h.store.watch<StoredPod>('pods', {}, (ev) => {
+      const reason = ev.object.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+      if (reason && waitingSeen.at(-1) !== reason) waitingSeen.push(reason);
     });
+    await h.create(pod('web', { containers: [container('app')] }));
+    // The exited StartError instance is the back-off's event, as a crash's exit is: the first
+    // retry is immediate and fails too, then CrashLoopBackOff holds the next one for 10 s.
+    const s = h.cstatus('web');
+    assert.equal(s.restartCount, 1);
+    assert.equal(s.state?.waiting?.reason, 'CrashLoopBackOff');
+    assert.match(
+      s.state?.waiting?.message ?? '',
+      /^back-off 10s restarting failed container=app pod=web_default\(/,
+    );
     assert.equal(s.lastState?.terminated?.exitCode, 128);
     assert.equal(s.lastState?.terminated?.reason, 'StartError');
+    assert.equal(
+      s.lastState?.terminated?.message,
+      'exec: "/bin/app": stat /bin/app: no such file or directory',
+    );
     assert.equal(s.lastState?.terminated?.startedAt, '1970-01-01T00:00:00Z');
-    assert.equal(s.restartCount, 0);
-    assert.deepEqual(h.recorder.lines().slice(1), [
+    assert.deepEqual(waitingSeen, ['ContainerCreating', 'RunContainerError', 'CrashLoopBackOff']);
+    assert.deepEqual(h.recorder.lines().slice(1, 5), [
+      'Created: Created container: app',
+      'Failed: Error: exec: "/bin/app": stat /bin/app: no such file or directory',
       'Created: Created container: app',
       'Failed: Error: exec: "/bin/app": stat /bin/app: no such file or directory',
     ]);
     assert.equal(h.recorder.withReason('Failed')[0]?.type, 'Warning');
-    await h.advance(10_000); // retried after 10 s: first retry immediate (no back-off yet) → fails again
-    assert.equal(h.cstatus('web').restartCount, 1);
-    await h.advance(10_000); // 10 s back-off from the second failure
+    assert.equal(h.recorder.withReason('BackOff').length, 1);
+    await h.advance(9_999);
+    assert.equal(h.cstatus('web').restartCount, 1, 'held back for the whole 10 s');
+    await h.advance(1);
+    assert.equal(h.cstatus('web').restartCount, 2, 'retried exactly when the back-off expired');
+    assert.match(h.cstatus('web').state?.waiting?.message ?? '', /^back-off 20s /);
+    await h.advance(19_999);
     assert.equal(h.cstatus('web').restartCount, 2);
-    await h.advance(10_000);
-    assert.equal(h.cstatus('web').state?.waiting?.reason, 'CrashLoopBackOff');
+    await h.advance(1);
+    assert.equal(h.cstatus('web').restartCount, 3);
   });
 
   test('§4.4: env errors → waiting CreateContainerConfigError, Failed event, retried every 10 s without restarts', async () => {
