@@ -146,7 +146,7 @@ export class ProbeManager {
       kubeletStartedAt: startedAt,
       pod: () => source.pod(),
       podStatus: () => source.podStatus(),
-      runProbe: (probeType, container, containerId) => {
+      runProbe: (probeType, container, containerId, signal) => {
         const inst = source.instance(containerId);
         return prober.probe(probeType, {
           pod: source.pod(),
@@ -154,6 +154,7 @@ export class ProbeManager {
           container,
           containerId,
           exec: inst && !inst.exit ? { env: inst.env, cwd: inst.workingDir } : undefined,
+          signal,
         });
       },
       workerStopped: (w) => {

@@ -14,7 +14,12 @@ export interface ProbeWorkerHost {
   /** The status manager's cached status, or undefined before the first sync. */
   podStatus(): PodStatus | undefined;
   /** One probe run, retries and events included (prober.probe). */
-  runProbe(probeType: ProbeType, container: Container, containerId: string): Promise<ProbeRunResult>;
+  runProbe(
+    probeType: ProbeType,
+    container: Container,
+    containerId: string,
+    signal: AbortSignal,
+  ): Promise<ProbeRunResult>;
   /** Called once when the worker has stopped, whichever side stopped it. */
   workerStopped(worker: ProbeWorker): void;
 }
@@ -55,6 +60,8 @@ export class ProbeWorker {
   /** Probe attempts that reached the prober (for probeStats). */
   probesRun = 0;
 
+  /** Created on the first probe that needs one, aborted when the worker stops. */
+  private cancelAttempt: AbortController | undefined;
   private readonly onTimer = (): void => this.timerFired();
   private readonly runNow = (): void => this.attempt();
 
@@ -90,6 +97,8 @@ export class ProbeWorker {
     if (this.phase === 'stopped') return;
     this.phase = 'stopped';
     this.timer?.cancel();
+    // An attempt still running (an exec probe's process) ends now, not at its timeout.
+    this.cancelAttempt?.abort();
     this.timer = undefined;
     if (this.containerId) this.results.remove(this.containerId);
     this.host.workerStopped(this);
@@ -121,6 +130,11 @@ export class ProbeWorker {
         this.manualPending = true;
         return true;
     }
+  }
+
+  private attemptSignal(): AbortSignal {
+    this.cancelAttempt ??= new AbortController();
+    return this.cancelAttempt.signal;
   }
 
   private begin(): void {
@@ -222,7 +236,7 @@ export class ProbeWorker {
     }
     this.probesRun++;
     return this.host
-      .runProbe(this.probeType, this.container, this.containerId)
+      .runProbe(this.probeType, this.container, this.containerId, this.attemptSignal())
       .then((r) => this.record(r, podUid));
   }
 

@@ -1,6 +1,6 @@
 import type { Container, Pod, Probe, ProbeType } from '../api/types.js';
 import { expandCommandOnlyStatic } from '../api/expansion.js';
-import { resolvePort } from '../probe/index.js';
+import { PROBE_CANCELLED, resolvePort } from '../probe/index.js';
 import type { ProbeOutcome } from '../probe/types.js';
 import type { EventRecorder } from '../store/types.js';
 import { formatPod } from './backoff.js';
@@ -18,6 +18,8 @@ export interface ProbeTarget {
   containerId: string;
   /** The instance's environment and working directory, for exec probes. */
   exec: { env: Record<string, string>; cwd: string } | undefined;
+  /** Aborted when the worker stops: the attempt ends without retries or events. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -37,6 +39,7 @@ export class Prober {
     let outcome: ProbeOutcome = { result: 'unknown', output: '' };
     for (let i = 0; i < MAX_PROBE_RETRIES; i++) {
       outcome = await this.runOnce(spec, target);
+      if (target.signal?.aborted) return { result: 'Failure', error: PROBE_CANCELLED };
       if (outcome.error === undefined) break;
     }
     if (outcome.error !== undefined) {
@@ -71,7 +74,13 @@ export class Prober {
           return { result: 'unknown', output: '', error: `container ${t.containerId} is not running` };
         // §3.0: only the container's static env values are expanded.
         const argv = expandCommandOnlyStatic(p.exec.command ?? [], t.container.env);
-        return await this.handlers.exec({ argv, env: t.exec.env, cwd: t.exec.cwd, timeoutMs });
+        return await this.handlers.exec({
+          argv,
+          env: t.exec.env,
+          cwd: t.exec.cwd,
+          timeoutMs,
+          signal: t.signal,
+        });
       }
       if (p.httpGet) {
         const port = resolvePort(p.httpGet.port, t.container.ports ?? []);

@@ -10,7 +10,16 @@ export interface ExecProbeRequest {
   env: Record<string, string>;
   cwd: string;
   timeoutMs: number;
+  /**
+   * Aborting ends the probe at once: its process group is SIGKILLed and the outcome is an error
+   * (so a kubelet discards it). The kubelet aborts when a worker stops, e.g. at shutdown, so no
+   * probe process outlives podvisor.
+   */
+  signal?: AbortSignal;
 }
+
+/** The error of a probe ended by its caller (never counted: it is an error, spec §2.6). */
+export const PROBE_CANCELLED = 'probe cancelled: the probe worker stopped';
 
 /** Spawn errors that mean "this binary cannot run": a Failure, not an infrastructure error. */
 const BINARY_ERRORS = new Set(['ENOENT', 'EACCES', 'ENOTDIR', 'ENOEXEC', 'EISDIR', 'ELOOP']);
@@ -35,6 +44,10 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals): void {
 export function probeExec(req: ExecProbeRequest): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     const file = req.argv[0];
+    if (req.signal?.aborted) {
+      resolve({ result: 'unknown', output: '', error: PROBE_CANCELLED });
+      return;
+    }
     if (file === undefined || file === '') {
       resolve({ result: 'unknown', output: '', error: 'exec: no command' });
       return;
@@ -79,6 +92,7 @@ class ExecRun {
   // Each stream keeps up to the full limit: stdout's final length is unknown while stderr flows.
   private readonly stdout = new CappedSink(PROBE_OUTPUT_LIMIT);
   private readonly stderr = new CappedSink(PROBE_OUTPUT_LIMIT);
+  private readonly onAbort = (): void => this.cancel();
 
   constructor(
     private readonly req: ExecProbeRequest,
@@ -86,6 +100,22 @@ class ExecRun {
     private readonly resolve: (o: ProbeOutcome) => void,
   ) {
     this.timer = setTimeout(() => this.onDeadline(), Math.max(0, req.timeoutMs));
+    req.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private settle(outcome: ProbeOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.req.signal?.removeEventListener('abort', this.onAbort);
+    this.resolve(outcome);
+  }
+
+  private cancel(): void {
+    if (this.settled) return;
+    if (this.child.pid !== undefined) killProcessGroup(this.child.pid, 'SIGKILL');
+    destroyStdio(this.child);
+    this.settle({ result: 'unknown', output: '', error: PROBE_CANCELLED });
   }
 
   watch(): void {
@@ -95,10 +125,9 @@ class ExecRun {
     child.on('error', (err) => {
       // Only a failed spawn leaves pid unset; later errors (failed kill) change nothing.
       if (child.pid !== undefined || this.settled) return;
-      this.settled = true;
-      clearTimeout(this.timer);
+      clearTimeout(this.timer); // the verdict is the spawn error, even if naming it takes a stat
       destroyStdio(child);
-      spawnFailure(asSystemError(err), this.req.argv[0] ?? '', this.req.cwd, this.resolve);
+      spawnFailure(asSystemError(err), this.req.argv[0] ?? '', this.req.cwd, (o) => this.settle(o));
     });
     child.on('exit', (code) => {
       this.exited = { code };
@@ -116,23 +145,20 @@ class ExecRun {
       this.finishWithExit();
       return;
     }
-    this.settled = true;
     if (this.child.pid !== undefined) killProcessGroup(this.child.pid, 'SIGKILL');
     destroyStdio(this.child);
     const cmd = goQuote(this.req.argv.join(' '));
     const output = `command timed out: ${cmd} timed out after ${formatGoDuration(this.req.timeoutMs)}`;
-    this.resolve({ result: 'failure', output });
+    this.settle({ result: 'failure', output });
   }
 
   private finishWithExit(): void {
     if (this.settled || this.exited === undefined) return;
-    this.settled = true;
-    clearTimeout(this.timer);
     destroyStdio(this.child);
     const all = Buffer.concat([this.stdout.bytes(), this.stderr.bytes()]);
     const output = all.subarray(0, PROBE_OUTPUT_LIMIT).toString('utf8');
     // A signal death has no exit code: Go's ExitStatus() is -1 then, i.e. a Failure too.
-    this.resolve({ result: this.exited.code === 0 ? 'success' : 'failure', output });
+    this.settle({ result: this.exited.code === 0 ? 'success' : 'failure', output });
   }
 }
 

@@ -3,7 +3,7 @@ export { resolvePort, type NamedContainerPort, type ResolvedPort } from './port.
 export { probeHttp, type HttpProbeRequest } from './http.js';
 export { PROBE_USER_AGENT } from './http-headers.js';
 export { probeTcp, type TcpProbeRequest } from './tcp.js';
-export { probeExec, killProcessGroup, type ExecProbeRequest } from './exec.js';
+export { probeExec, killProcessGroup, PROBE_CANCELLED, type ExecProbeRequest } from './exec.js';
 export { probeGrpc, type GrpcProbeRequest } from './grpc.js';
 export {
   HEALTH_CHECK_PATH,

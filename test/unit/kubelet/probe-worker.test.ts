@@ -37,6 +37,18 @@ describe('probe worker: scheduling (§2.1)', () => {
     assert.deepEqual(rig.seconds(), [2.5, 12.5]);
   });
 
+  test('§2.7: stopping a worker cancels the probe it is running (no exec probe outlives its worker)', async () => {
+    const rig = new WorkerRig('Readiness', { ...exec, periodSeconds: 10 });
+    rig.running('c1', rig.t0 - 60_000);
+    rig.answer(() => new Promise<ProbeRunResult>(() => {}));
+    rig.start();
+    await rig.advance(0);
+    assert.equal(rig.signals.length, 1);
+    assert.equal(rig.signals[0]?.aborted, false);
+    rig.worker.stop();
+    assert.equal(rig.signals[0]?.aborted, true);
+  });
+
   test('§2.1: the manual trigger probes at once and restarts the ticker from that moment', async () => {
     const rig = new WorkerRig('Readiness', { ...exec, periodSeconds: 10 });
     rig.running('c1', rig.t0 - 60_000);

@@ -16,6 +16,8 @@ export class WorkerRig {
   readonly updates: ResultUpdate[] = [];
   readonly cache: ResultsCache;
   readonly probeTimes: number[] = [];
+  /** The cancellation signal handed to each probe run. */
+  readonly signals: AbortSignal[] = [];
   readonly t0: number;
   worker!: ProbeWorker;
   pod: Pod;
@@ -60,8 +62,9 @@ export class WorkerRig {
       random: () => this.random,
       pod: () => this.pod,
       podStatus: () => this.status,
-      runProbe: async () => {
+      runProbe: async (_type, _container, _id, signal) => {
         this.probeTimes.push(this.clock.now() - this.t0);
+        this.signals.push(signal);
         const v = this.verdicts.shift() ?? this.fallback;
         return typeof v === 'function' ? v() : v;
       },

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { probeExec, type ExecProbeRequest } from '../../../src/probe/exec.js';
+import { PROBE_CANCELLED, probeExec, type ExecProbeRequest } from '../../../src/probe/exec.js';
 import { PROBE_OUTPUT_LIMIT } from '../../../src/probe/types.js';
 import { activeResources, groupMembers, isRunning, waitFor } from './helpers.js';
 
@@ -88,6 +88,35 @@ describe('exec probe (spec §3.3)', () => {
       2000,
       () => `group ${pgid} still has ${groupMembers(pgid)}`,
     );
+  });
+
+  test('§2.6/§2.7: aborting a running probe kills its whole group at once and yields a discarded error, not a verdict', async () => {
+    const pidFile = join(dir, 'abort.pid');
+    const ctl = new AbortController();
+    const started = Date.now();
+    const pending = run(['sh', '-c', `echo $$ > ${pidFile}; sleep 30 & sleep 30`], {
+      timeoutMs: 60_000,
+      signal: ctl.signal,
+    });
+    await waitFor(
+      () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '',
+      2000,
+      'probe to start',
+    );
+    const pgid = Number(readFileSync(pidFile, 'utf8'));
+    ctl.abort();
+    assert.deepEqual(await pending, { result: 'unknown', output: '', error: PROBE_CANCELLED });
+    assert.ok(Date.now() - started < 2000, 'resolved on abort, not at the 60 s timeout');
+    await waitFor(
+      () => groupMembers(pgid).length === 0,
+      2000,
+      () => `group ${pgid} still has ${groupMembers(pgid)}`,
+    );
+    assert.deepEqual(await run(['true'], { signal: ctl.signal }), {
+      result: 'unknown',
+      output: '',
+      error: PROBE_CANCELLED,
+    });
   });
 
   test("§3.3: the timeout text quotes argv like Go's %q and prints a Go duration", async () => {
