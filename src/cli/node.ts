@@ -4,6 +4,7 @@ import { Kubelet } from '../kubelet/kubelet.js';
 import { ProcessRuntime } from '../runtime/process-runtime.js';
 import { startApiServer, type ApiServer } from '../server/api-server.js';
 import { EventRecorderImpl } from '../store/event-recorder.js';
+import { EventRetention } from '../store/event-retention.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
 import { RealClock } from '../util/clock.js';
@@ -62,6 +63,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   try {
     const store = new MemoryStore({ clock });
     const recorder = new EventRecorderImpl(store, clock, { component: 'kubelet', host: config.nodeName });
+    // Events live an hour after their last write, and at most 10,000 are kept (the API server's TTL).
+    const retention = new EventRetention(store, clock);
+    undo.push(async () => retention.stop());
     const runtime = await ProcessRuntime.create({
       stateDir: config.stateDir,
       clock,
@@ -105,7 +109,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       );
     }
     undo.push(() => server.close());
-    return await finishStart(config, { store, runtime, kubelet, server, lock, token });
+    return await finishStart(config, { store, runtime, kubelet, server, lock, token, retention });
   } catch (err) {
     await unwind();
     throw err;
@@ -119,11 +123,12 @@ interface NodeParts {
   server: ApiServer;
   lock: StateLock;
   token: string;
+  retention: EventRetention;
 }
 
 /** api.json is written only now that the server listens, so a client never finds a dead address. */
 async function finishStart(config: NodeConfig, parts: NodeParts): Promise<RunningNode> {
-  const { store, runtime, kubelet, server, lock, token } = parts;
+  const { store, runtime, kubelet, server, lock, token, retention } = parts;
   const url = clientUrl(server, config.host);
   await writeApiInfo(config.stateDir, { server: url, token, pid: process.pid });
   let stopping: Promise<void> | undefined;
@@ -132,6 +137,7 @@ async function finishStart(config: NodeConfig, parts: NodeParts): Promise<Runnin
     if (graceful) await kubelet.stop();
     else await runtime.shutdown(0);
     await server.close().catch(() => {});
+    retention.stop();
     await runtime.shutdown(graceful ? 2000 : 0).catch(() => {});
     await removeApiInfo(config.stateDir).catch(() => {});
     await lock.release().catch(() => {});
