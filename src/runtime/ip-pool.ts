@@ -5,6 +5,8 @@
  * straight to the next pod while clients of the old one may still be connecting.
  */
 
+import { UNCLAIMED, type AddressClaims } from './address-claims.js';
+
 function parseIPv4(text: string): number {
   const parts = text.split('.');
   if (parts.length !== 4) throw new Error(`invalid IPv4 address "${text}"`);
@@ -30,8 +32,14 @@ export class IpPool {
   /** Offset of the last allocation; the next search starts after it. */
   private cursor = -1;
 
-  /** `cidr` like `127.77.0.0/16`; must lie within 127.0.0.0/8. */
-  constructor(cidr: string) {
+  /**
+   * `cidr` like `127.77.0.0/16`; must lie within 127.0.0.0/8. `claims` coordinates with other
+   * podvisor nodes on the machine: an address another live node holds is skipped.
+   */
+  constructor(
+    cidr: string,
+    private readonly claims: AddressClaims = UNCLAIMED,
+  ) {
     const [base, bitsText] = cidr.split('/');
     const bits = Number(bitsText);
     if (base === undefined || !Number.isInteger(bits) || bits < 8 || bits > 30) {
@@ -58,6 +66,7 @@ export class IpPool {
       const offset = (this.cursor + step) % this.size;
       const value = this.first + offset;
       if (!this.usable(value) || this.used.has(value)) continue;
+      if (!this.claims.claim(formatIPv4(value))) continue;
       this.used.add(value);
       this.cursor = offset;
       return formatIPv4(value);
@@ -75,13 +84,14 @@ export class IpPool {
     }
     if (value < this.first || value >= this.first + this.size || !this.usable(value)) return false;
     if (this.used.has(value)) return false;
+    if (!this.claims.claim(ip)) return false;
     this.used.add(value);
     return true;
   }
 
   release(ip: string): void {
     try {
-      this.used.delete(parseIPv4(ip));
+      if (this.used.delete(parseIPv4(ip))) this.claims.release(ip);
     } catch {
       // not one of ours
     }

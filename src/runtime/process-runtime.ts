@@ -10,6 +10,7 @@ import { RealClock, type Clock } from '../util/clock.js';
 import { ContainerProcess } from './container-process.js';
 import { readInstanceLog, type InstanceLogSource } from './cri-log-reader.js';
 import { instancesFile, InstanceRegistry, killOrphans } from './instance-registry.js';
+import { defaultClaimsDir, FileAddressClaims, UNCLAIMED } from './address-claims.js';
 import { IpPool } from './ip-pool.js';
 import {
   containerLogDir,
@@ -37,6 +38,11 @@ export interface ProcessRuntimeOptions {
   clock?: Clock;
   /** Pod IPs come from here; default 127.77.0.0/16. */
   podIpPool?: string;
+  /**
+   * Where nodes on this machine claim pod IPs so that no two pods share one (default: a shared
+   * folder in the system's temporary directory); `false` turns coordination off.
+   */
+  addressClaimsDir?: string | false;
   /** Rotate an instance's log at this size (kubelet containerLogMaxSize); default 10 MiB. */
   logMaxBytes?: number;
   /** Files kept per instance, the live one included (kubelet containerLogMaxFiles); default 5. */
@@ -78,7 +84,12 @@ export class ProcessRuntime implements ContainerRuntime {
   constructor(opts: ProcessRuntimeOptions) {
     this.stateDir = opts.stateDir;
     this.clock = opts.clock ?? new RealClock();
-    this.pool = new IpPool(opts.podIpPool ?? '127.77.0.0/16');
+    this.pool = new IpPool(
+      opts.podIpPool ?? '127.77.0.0/16',
+      opts.addressClaimsDir === false
+        ? UNCLAIMED
+        : new FileAddressClaims(opts.addressClaimsDir ?? defaultClaimsDir()),
+    );
     this.logMaxBytes = Math.max(1, opts.logMaxBytes ?? 10 * 1024 * 1024);
     this.logMaxFiles = Math.max(1, opts.logMaxFiles ?? 5);
     this.onOrphansKilled = opts.onOrphansKilled;
