@@ -56,6 +56,14 @@ export interface PodvisorNode {
   readonly stderr: string;
   /** Resolves when `up` exits. */
   readonly exited: Promise<NodeExit>;
+  /** Epoch ms when the node's API first answered (≈ when its kubelet started). */
+  readonly servingSince: number;
+  /**
+   * Resolves once the node has been up for `ms`. The kubelet jitters a worker's first probe only
+   * while it started less than one period ago (spec §2.1); scenarios written for a long-running
+   * kubelet wait this out instead of racing it.
+   */
+  olderThan(ms: number): Promise<void>;
 
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
   createPod(obj: Pod, namespace?: string): Promise<Pod>;
@@ -221,6 +229,13 @@ class Node extends ApiClient implements PodvisorNode {
   ) {
     super(info.server, info.token);
     this.pid = info.pid;
+  }
+
+  readonly servingSince = Date.now();
+
+  olderThan(ms: number): Promise<void> {
+    const wait = this.servingSince + ms - Date.now();
+    return wait <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   get stdout(): string {
