@@ -5,14 +5,15 @@ import { ProcessRuntime } from '../runtime/process-runtime.js';
 import { startApiServer, type ApiServer } from '../server/api-server.js';
 import { EventRecorderImpl } from '../store/event-recorder.js';
 import { EventRetention } from '../store/event-retention.js';
-import { MemoryStore } from '../store/memory-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
 import { RealClock } from '../util/clock.js';
 import { CliError } from './errors.js';
+import { loadOrCreateServingCert } from './serving-cert.js';
 import {
   acquireLock,
   ensureStateDir,
-  generateToken,
+  loadOrCreateToken,
   removeApiInfo,
   writeApiInfo,
   type StateLock,
@@ -61,7 +62,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     for (const step of undo.reverse()) await step().catch(() => {});
   };
   try {
-    const store = new MemoryStore({ clock });
+    // Objects, events and restart history persist in <stateDir>/podvisor.db (issue 3 item 7).
+    const store = openStore(config.stateDir, clock);
+    undo.push(async () => store.close());
     const recorder = new EventRecorderImpl(store, clock, { component: 'kubelet', host: config.nodeName });
     // Events live an hour after their last write, and at most 10,000 are kept (the API server's TTL).
     const retention = new EventRetention(store, clock);
@@ -70,6 +73,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       stateDir: config.stateDir,
       clock,
       ...(config.onOrphansKilled ? { onOrphansKilled: config.onOrphansKilled } : {}),
+      orphanGraceMs: (orphan) => orphanGraceMs(store, orphan.podUid),
     });
     undo.push(() => runtime.shutdown(0));
     const kubelet = new Kubelet({
@@ -84,7 +88,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     });
     kubelet.start();
     undo.push(() => kubelet.stop(0));
-    const token = generateToken();
+    const token = await loadOrCreateToken(config.stateDir);
+    // https:// on the same port, for kubectl (it sends a token only over TLS); http:// stays.
+    const tls = await loadOrCreateServingCert(config.stateDir, config.host);
     let server: ApiServer;
     try {
       server = await startApiServer({
@@ -95,6 +101,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         port: config.port,
         admitPod,
         clock,
+        tls,
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -116,8 +123,24 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   }
 }
 
+/** A database we cannot open (e.g. from a newer podvisor) is the user's to fix: say so plainly. */
+function openStore(stateDir: string, clock: RealClock): SqliteStore {
+  try {
+    return SqliteStore.open(stateDir, { clock });
+  } catch (err) {
+    throw new CliError(`error: cannot open the state database: ${(err as Error).message}`);
+  }
+}
+
+/** A crashed podvisor's containers get their pod's grace period (default 30 s), as on deletion. */
+function orphanGraceMs(store: ObjectStore, podUid: string): number {
+  type PodGrace = KubeObject & { spec?: { terminationGracePeriodSeconds?: number } };
+  const pod = store.list<PodGrace>('pods').items.find((p) => p.metadata.uid === podUid);
+  return (pod?.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+}
+
 interface NodeParts {
-  store: ObjectStore;
+  store: SqliteStore;
   runtime: ProcessRuntime;
   kubelet: Kubelet;
   server: ApiServer;
@@ -130,7 +153,7 @@ interface NodeParts {
 async function finishStart(config: NodeConfig, parts: NodeParts): Promise<RunningNode> {
   const { store, runtime, kubelet, server, lock, token, retention } = parts;
   const url = clientUrl(server, config.host);
-  await writeApiInfo(config.stateDir, { server: url, token, pid: process.pid });
+  await writeApiInfo(config.stateDir, { server: url, token, pid: process.pid, nodeName: config.nodeName });
   let stopping: Promise<void> | undefined;
   const teardown = async (graceful: boolean): Promise<void> => {
     // Forced: SIGKILL everything now, without waiting for the kubelet's graceful stop.
@@ -140,6 +163,7 @@ async function finishStart(config: NodeConfig, parts: NodeParts): Promise<Runnin
     retention.stop();
     await runtime.shutdown(graceful ? 2000 : 0).catch(() => {});
     await removeApiInfo(config.stateDir).catch(() => {});
+    store.close();
     await lock.release().catch(() => {});
   };
   return {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,6 +30,8 @@ export interface ApiInfo {
   server: string;
   token: string;
   pid: number;
+  /** The node's name (for `podvisor kubeconfig`); absent in files of older versions. */
+  nodeName?: string;
 }
 
 export const API_FILE = 'api.json';
@@ -38,6 +40,30 @@ export const LOCK_FILE = 'podvisor.lock';
 /** 32 random bytes, hex: the bearer token of one node run. */
 export function generateToken(): string {
   return randomBytes(32).toString('hex');
+}
+
+export const TOKEN_FILE = 'token';
+
+/**
+ * The node's bearer token, kept in `<stateDir>/token` (0600) so that a kubeconfig written by
+ * `podvisor kubeconfig` keeps working across restarts of the node.
+ */
+export async function loadOrCreateToken(dir: string): Promise<string> {
+  const file = join(dir, TOKEN_FILE);
+  try {
+    const saved = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(saved)) {
+      await chmod(file, 0o600);
+      return saved;
+    }
+  } catch {
+    // none yet
+  }
+  const token = generateToken();
+  const tmp = join(dir, `.${TOKEN_FILE}.${process.pid}.tmp`);
+  await writeFile(tmp, `${token}\n`, { mode: 0o600 });
+  await rename(tmp, file);
+  return token;
 }
 
 /** Written only once the server listens; temp file + rename so a reader never sees half of it. */

@@ -11,6 +11,7 @@ export const EventReason = {
   ProbeWarning: 'ProbeWarning',
   BackOff: 'BackOff',
   Scheduled: 'Scheduled',
+  SandboxChanged: 'SandboxChanged',
 } as const;
 
 export function podRef(pod: Pod): InvolvedPod {
@@ -38,4 +39,6 @@ export const messages = {
   startupKill: (name: string): string => `Container ${name} failed startup probe`,
   definitionChanged: (name: string): string => `Container ${name} definition changed`,
   willRestart: (message: string): string => `${message}, will be restarted`,
+  /** kuberuntime_manager SyncPod, when a pod that had a sandbox gets a new one. */
+  sandboxChanged: 'Pod sandbox changed, it will be killed and re-created.',
 };

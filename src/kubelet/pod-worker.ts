@@ -58,6 +58,8 @@ export class PodWorker {
   private retry: { at: number; timer: Timer } | undefined;
   private removedFromStore = false;
   private terminationGraceSeconds = Infinity;
+  /** Admitted again after a podvisor restart with instances of an earlier sandbox (seed.ts). */
+  private sandboxChanged = false;
 
   constructor(
     pod: Pod,
@@ -92,6 +94,7 @@ export class PodWorker {
     for (const rec of seedRecords(this.pod, this.deps.clock.now())) {
       this.records.set(rec.name, rec);
       if (rec.current) this.instances.set(rec.current.id, rec.current);
+      if (rec.current) this.sandboxChanged = true;
     }
     this.deps.probes.addPod(this.pod, {
       pod: () => this.pod,
@@ -277,6 +280,16 @@ export class PodWorker {
 
   private async createSandbox(): Promise<boolean> {
     const meta = this.pod.metadata ?? {};
+    if (this.sandboxChanged) {
+      // The previous podvisor's sandbox is gone (stopped or crashed): its containers start again.
+      this.sandboxChanged = false;
+      this.deps.recorder.record(
+        podRef(this.pod),
+        'Normal',
+        EventReason.SandboxChanged,
+        messages.sandboxChanged,
+      );
+    }
     try {
       this.sandboxInfo = await this.deps.runtime.preparePod({
         uid: this.uid,

@@ -7,7 +7,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { findMembers, readProcStat, signalQuietly } from './proc-scan.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findMembers, readProcStat, signalQuietly, type ProcStat } from './proc-scan.js';
 
 export interface LeaderRecord {
   id: string;
@@ -64,29 +65,70 @@ export async function writeLeaderRecords(file: string, records: LeaderRecord[]):
   await rename(tmp, file);
 }
 
+/** How often a stopping orphan group is looked at again. */
+const ORPHAN_POLL_MS = 50;
+/** After SIGKILL, how long to wait for the kernel to take the processes away. */
+const ORPHAN_KILL_WAIT_MS = 2000;
+
 /**
- * SIGKILLs the process group, session and descendants of every recorded leader that is still the
- * same process. Returns the pids signalled.
+ * Ends what a crashed podvisor left, as the kubelet stops a container: SIGTERM to every recorded
+ * group that is still the same process (start time check), SIGKILL once `graceMs(record)` has
+ * passed, all groups in parallel. Resolves when they are gone, with the pids signalled. Real
+ * time on purpose: these are real processes, whatever clock the runtime runs on.
  */
-export function killOrphans(records: LeaderRecord[]): number[] {
-  const killed: number[] = [];
-  for (const record of records) {
+export async function endOrphans(
+  records: LeaderRecord[],
+  graceMs: (record: LeaderRecord) => number,
+): Promise<number[]> {
+  const ended = await Promise.all(records.map((r) => endOrphanGroup(r, Math.max(0, graceMs(r)))));
+  return ended.flat();
+}
+
+async function endOrphanGroup(record: LeaderRecord, graceMs: number): Promise<number[]> {
+  const leaderIsOurs = (): boolean => {
     const leader = readProcStat(record.pid);
-    if (!leader || leader.state === 'Z' || leader.startTime !== record.startTime) continue;
+    return leader !== undefined && leader.startTime === record.startTime;
+  };
+  if (!leaderIsOurs()) return [];
+  // Members are remembered with their start time, so a pid recycled while we wait is left alone.
+  const known = new Map<number, number>([[record.pid, record.startTime]]);
+  const scan = (): ProcStat[] => {
     const members = findMembers({
       leaderPid: record.pid,
       leaderStartTime: record.startTime,
-      known: new Map([[record.pid, record.startTime]]),
+      known,
       pipes: new Set(),
-      idsValid: true,
+      // The group and session ids are the container's only while its leader exists (zombie or not).
+      idsValid: leaderIsOurs(),
     });
-    signalQuietly(-record.pgid, 'SIGKILL');
+    for (const p of members) known.set(p.pid, p.startTime);
+    return members;
+  };
+  const signalled = new Set<number>();
+  const signalAll = (signal: NodeJS.Signals): ProcStat[] => {
+    if (leaderIsOurs()) signalQuietly(-record.pgid, signal);
+    const members = scan();
     for (const p of members) {
-      signalQuietly(p.pid, 'SIGKILL');
-      killed.push(p.pid);
+      signalQuietly(p.pid, signal);
+      signalled.add(p.pid);
+    }
+    return members;
+  };
+  let left = signalAll('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(Math.min(ORPHAN_POLL_MS, Math.max(1, deadline - Date.now())));
+    left = scan();
+  }
+  if (left.length > 0) {
+    left = signalAll('SIGKILL');
+    const killDeadline = Date.now() + ORPHAN_KILL_WAIT_MS;
+    while (left.length > 0 && Date.now() < killDeadline) {
+      await sleep(ORPHAN_POLL_MS);
+      left = scan();
     }
   }
-  return killed;
+  return [...signalled];
 }
 
 /** The live set, persisted after every change; writes are serialised and coalesced. */
@@ -105,7 +147,7 @@ export class InstanceRegistry {
     return [...this.records.values()];
   }
 
-  /** Drops records without checking them (after killOrphans has dealt with them). */
+  /** Drops records without checking them (after endOrphans has dealt with them). */
   forget(records: LeaderRecord[]): Promise<void> {
     for (const r of records) this.records.delete(r.id);
     return this.persist();

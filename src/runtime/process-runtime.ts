@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { RealClock, type Clock } from '../util/clock.js';
 import { ContainerProcess } from './container-process.js';
 import { readInstanceLog, type InstanceLogSource } from './cri-log-reader.js';
-import { instancesFile, InstanceRegistry, killOrphans } from './instance-registry.js';
+import { endOrphans, instancesFile, InstanceRegistry, type LeaderRecord } from './instance-registry.js';
 import { defaultClaimsDir, FileAddressClaims, UNCLAIMED } from './address-claims.js';
 import { IpPool } from './ip-pool.js';
 import {
@@ -47,8 +47,13 @@ export interface ProcessRuntimeOptions {
   logMaxBytes?: number;
   /** Files kept per instance, the live one included (kubelet containerLogMaxFiles); default 5. */
   logMaxFiles?: number;
-  /** Told which pids of a crashed podvisor's containers were killed at create(). */
+  /** Told which pids of a crashed podvisor's containers were ended at create(). */
   onOrphansKilled?: (pids: number[]) => void;
+  /**
+   * The stop grace for a crashed podvisor's container (its pod's terminationGracePeriodSeconds);
+   * without it they get SIGKILL at once.
+   */
+  orphanGraceMs?: (orphan: Pick<LeaderRecord, 'podUid' | 'container'>) => number;
 }
 
 interface SandboxState {
@@ -98,11 +103,15 @@ export class ProcessRuntime implements ContainerRuntime {
     this.restoreSandboxIps();
   }
 
-  /** Builds a runtime and ends whatever a crashed podvisor left running (DESIGN principle 6). */
+  /**
+   * Builds a runtime and ends whatever a crashed podvisor left running (DESIGN principle 6), each
+   * group with its grace period, in parallel, before anything new starts.
+   */
   static async create(opts: ProcessRuntimeOptions): Promise<ProcessRuntime> {
     const runtime = new ProcessRuntime(opts);
     const inherited = runtime.registry.inherited();
-    const killed = killOrphans(inherited);
+    const graceMs = opts.orphanGraceMs;
+    const killed = await endOrphans(inherited, (r) => (graceMs ? graceMs(r) : 0));
     await runtime.registry.forget(inherited);
     if (killed.length > 0) opts.onOrphansKilled?.(killed);
     return runtime;

@@ -3,13 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { KUBE_VERSION } from '../probe/types.js';
 import type { ObjectStore } from '../store/types.js';
 import { RealClock, type Clock } from '../util/clock.js';
+import { serveDiscovery } from './discovery.js';
 import { eventResource } from './events.js';
 import { makeTokenCheck, sendError, sendJson, sendStatus, sendText } from './http-io.js';
 import type { LogSource } from './logs.js';
+import { makeOpenApiHandler } from './openapi/documents.js';
 import { podResource, type AdmitPod } from './pods.js';
+import { createPortForwardUpgrade } from './portforward/upgrade.js';
 import type { RequestContext, ResourceType } from './resource-types.js';
 import { parseResourcePath, resolveRoute, ResourceRegistry } from './router.js';
 import { failureStatus, methodNotAllowed, pathNotFound } from './status.js';
+import { acceptTlsOnSamePort } from './tls-same-port.js';
 
 export type { LogSource } from './logs.js';
 
@@ -24,6 +28,8 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** More resources (deployments, services, ...) to serve next to pods and events. */
   resources?: readonly ResourceType[];
+  /** Also serve HTTPS on the same port with this certificate (kubectl sends tokens only over TLS). */
+  tls?: { key: string; cert: string };
 }
 
 export interface ApiServer {
@@ -68,6 +74,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ...(opts.resources ?? []),
   ]);
   const authorized = makeTokenCheck(opts.token);
+  const serveOpenApi = makeOpenApiHandler(registry);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://podvisor.invalid');
@@ -83,6 +90,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       sendStatus(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
+    if (serveDiscovery(registry, req, res, pathname) || serveOpenApi(req, res, url)) return;
     const path = parseResourcePath(pathname);
     if (!path) throw pathNotFound();
     const route = resolveRoute(registry, method, path);
@@ -102,6 +110,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => sendError(res, err));
   });
+  // pods/portforward is only served as an HTTP upgrade (kubectl-surface §2.12).
+  const portForward = createPortForwardUpgrade({ store: opts.store, authorized });
+  server.on('upgrade', portForward.handle);
+  if (opts.tls) acceptTlsOnSamePort(server, opts.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
@@ -119,6 +131,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         server.close((err) => (err ? reject(err) : resolve()));
         // Watches and `logs -f` never end by themselves; their 'close' handlers release everything.
         server.closeAllConnections();
+        portForward.closeAll();
       }),
   };
 }

@@ -19,6 +19,24 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   /** How many changes per resource a watch can replay from (the watch cache window). */
   historySize?: number;
+  /** Write-through layer (e.g. SQLite): told of every change before it becomes visible. */
+  persistence?: StorePersistence;
+  /** Objects and the resourceVersion counter to start from (loaded from persistence). */
+  initial?: RestoredState;
+}
+
+/**
+ * Called inside each change, before the change is visible to readers and watchers; throwing
+ * aborts the change (the store stays as it was), so memory never runs ahead of disk.
+ */
+export interface StorePersistence {
+  put(resource: string, object: KubeObject, resourceVersion: number): void;
+  remove(resource: string, namespace: string, name: string, resourceVersion: number): void;
+}
+
+export interface RestoredState {
+  resourceVersion: number;
+  objects: { resource: string; object: KubeObject }[];
 }
 
 /** utilrand.String's alphabet: no vowels (no accidental words), no look-alikes (0/o, 1/l). */
@@ -93,10 +111,25 @@ export class MemoryStore implements ObjectStore {
   private readonly collections = new Map<string, Map<string, KubeObject>>();
   private readonly clusterScoped = new Set<string>();
   private rv = 0;
+  private readonly persistence: StorePersistence | undefined;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? new RealClock();
     this.hub = new WatchHub(opts.historySize ?? 5000);
+    this.persistence = opts.persistence;
+    if (opts.initial) this.restore(opts.initial);
+  }
+
+  /** Objects come back exactly as stored (uid, resourceVersion, timestamps); no watch events. */
+  private restore(state: RestoredState): void {
+    let rv = state.resourceVersion;
+    for (const { resource, object } of state.objects) {
+      const meta = object.metadata;
+      if (meta.namespace === undefined) this.clusterScoped.add(resource);
+      this.collection(resource).set(keyOf(meta.namespace ?? '', meta.name ?? ''), structuredClone(object));
+      rv = Math.max(rv, Number(meta.resourceVersion) || 0);
+    }
+    this.rv = rv;
   }
 
   create<T extends KubeObject>(resource: string, obj: T): T {
@@ -132,8 +165,10 @@ export class MemoryStore implements ObjectStore {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     if ('spec' in next && meta.generation === undefined) meta.generation = 1;
-    meta.resourceVersion = String(++this.rv);
+    meta.resourceVersion = String(this.rv + 1);
     const stored = canonical(next);
+    this.persistence?.put(resource, stored, this.rv + 1);
+    this.rv++;
     coll.set(key, stored);
     this.hub.publish(resource, { rv: this.rv, type: 'ADDED', object: stored });
     return structuredClone(stored) as T;
@@ -195,6 +230,7 @@ export class MemoryStore implements ObjectStore {
     const key = keyOf(namespace, name);
     const cur = coll?.get(key);
     if (!coll || !cur) throw notFound(resource, name);
+    this.persistence?.remove(resource, namespace, name, this.rv + 1);
     coll.delete(key);
     // As etcd reports it: the deleted object carries the resourceVersion of its deletion.
     const gone = { ...cur, metadata: { ...cur.metadata, resourceVersion: String(++this.rv) } };
@@ -247,7 +283,9 @@ export class MemoryStore implements ObjectStore {
     }
     const candidate = canonical(next);
     if (isDeepStrictEqual(candidate, cur)) return cur;
-    (candidate.metadata as WritableMeta).resourceVersion = String(++this.rv);
+    (candidate.metadata as WritableMeta).resourceVersion = String(this.rv + 1);
+    this.persistence?.put(resource, candidate, this.rv + 1);
+    this.rv++;
     this.collection(resource).set(keyOf(old.namespace ?? '', old.name), candidate);
     this.hub.publish(resource, { rv: this.rv, type: 'MODIFIED', object: candidate, prev: cur });
     return candidate;

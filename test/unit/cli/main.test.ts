@@ -50,7 +50,7 @@ test('exit 0 for --help and --version', async () => {
 });
 
 test('exit 1: not implemented yet, unknown and unsupported resource types, no node running', async () => {
-  for (const name of ['check', 'lint', 'kubeconfig', 'scale']) {
+  for (const name of ['check', 'lint', 'scale']) {
     const r = await runCli([name, 'deploy', 'web', '--replicas', '3']);
     assert.equal(r.code, 1, name);
     assert.match(r.stderr, new RegExp(`'podvisor ${name}' is not implemented yet`));
