@@ -71,8 +71,12 @@ export class ApiClient {
   }
 
   /** A JSON request; a failure Status becomes an ApiError. */
-  async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
-    const res = await this.send(method, path, opts.query, opts.body);
+  async request<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query; body?: unknown; contentType?: string } = {},
+  ): Promise<T> {
+    const res = await this.send(method, path, opts.query, opts.body, undefined, opts.contentType);
     const text = await readBody(res);
     if ((res.statusCode ?? 0) >= 400) throw errorFrom(res, text);
     try {
@@ -165,6 +169,7 @@ export class ApiClient {
     query?: Query,
     body?: unknown,
     signal?: AbortSignal,
+    contentType = 'application/json',
   ): Promise<IncomingMessage> {
     const url = new URL(path, this.base);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -172,7 +177,7 @@ export class ApiClient {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'podvisor' };
     if (this.target.token) headers.Authorization = `Bearer ${this.target.token}`;
     if (payload) {
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(payload.length);
     }
     const lib = url.protocol === 'https:' ? https : http;

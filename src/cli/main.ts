@@ -90,7 +90,7 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       }),
     );
 
-  for (const name of ['apply', 'create'] as const) {
+  for (const name of ['apply', 'create', 'replace'] as const) {
     namespaceOption(command(name, `${name} the pods of manifest files (-f - reads standard input)`))
       .option('-f, --filename <path>', 'manifest file, folder or - (repeatable)', collect, [])
       .action(
@@ -142,6 +142,18 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       }),
     );
 
+  namespaceOption(
+    command('port-forward', "forward local ports to a pod's ports (127.0.0.1 only) until Ctrl-C"),
+  )
+    .argument('<pod>', 'pod name (or pod/NAME)')
+    .argument('<ports...>', '[LOCAL:]REMOTE, e.g. 8080:80 or :80 (any free local port)')
+    .action(
+      run(async (ctx, pod: string, ports: string[], opts: Record<string, unknown>) => {
+        const { runPortForward } = await import('./commands/port-forward.js');
+        return runPortForward(ctx, pod, ports, opts);
+      }),
+    );
+
   namespaceOption(command('delete', 'delete pods and wait until they are gone'))
     .argument('[resource]', 'pod|pods|po (or pod/NAME)')
     .argument('[names...]', 'pod names')
@@ -158,10 +170,18 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       }),
     );
 
+  command('kubeconfig', 'print a kubeconfig (server + token) for kubectl --kubeconfig or KUBECONFIG')
+    .option('--output-file <path>', 'write it to this file (mode 0600) instead of printing it')
+    .action(
+      run(async (ctx, opts: Record<string, unknown>) => {
+        const { runKubeconfig } = await import('./commands/kubeconfig.js');
+        return runKubeconfig(ctx, opts);
+      }),
+    );
+
   const later: [string, string][] = [
     ['check', 'one probe run now, with its verdict and timing'],
     ['lint', 'probe-configuration advice for manifests'],
-    ['kubeconfig', 'a kubeconfig for kubectl'],
     ['scale', 'scale a deployment'],
   ];
   for (const [name, description] of later) {

@@ -1,5 +1,6 @@
 import type { FieldError } from '../api/validation.js';
 import type { ResourceType } from './resource-types.js';
+import { eventTablePrinter } from './tables/events.js';
 
 /**
  * core/v1 events: what `kubectl describe` and `kubectl get events` read, filtered with
@@ -27,5 +28,6 @@ export function eventResource(): ResourceType {
     },
     returnDeletedObject: false,
     subresources: {},
+    table: eventTablePrinter,
   };
 }

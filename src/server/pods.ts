@@ -1,9 +1,13 @@
 import type { KubeObject, Pod } from '../api/types.js';
 import type { PodAdmission } from '../api/admission.js';
+import { validatePodUpdate } from '../api/pod-update.js';
 import { rfc3339 } from '../util/duration.js';
 import { serveLogs, type LogSource } from './logs.js';
 import type { DeleteOptions, RequestContext, ResourceType } from './resource-types.js';
 import { getExisting, getStatus, preserveDeletion, updateStatus } from './rest.js';
+import { patchStatus } from './patch/handler.js';
+import { upgradeRequired } from './portforward/upgrade.js';
+import { podTablePrinter } from './tables/pods.js';
 
 /** src/api/admission.ts admitPod: defaults, validation, warnings (and unknown fields for fieldValidation). */
 export type AdmitPod = (obj: unknown) => PodAdmission;
@@ -74,7 +78,7 @@ export function podResource(admitPod: AdmitPod, logs: LogSource): ResourceType {
     shortNames: ['po'],
     categories: ['all'],
     namespaced: true,
-    verbs: ['create', 'delete', 'get', 'list', 'update', 'watch'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     admit(obj) {
       const adm = admitPod(obj);
       return {
@@ -84,6 +88,10 @@ export function podResource(admitPod: AdmitPod, logs: LogSource): ResourceType {
         ...(adm.unknownFields ? { unknownFields: adm.unknownFields } : {}),
       };
     },
+    // podStrategy.WarningsOnUpdate: none (only fieldValidation's unknown-field warnings).
+    warnOnUpdate: false,
+    // ValidatePodUpdate: a pod's spec is immutable but for images, deadlines and tolerations.
+    validateUpdate: (next, existing) => validatePodUpdate(next as StoredPod, existing as StoredPod),
     // The pod strategy's PrepareForUpdate: a PUT of the pod never changes its status.
     prepareUpdate(next, existing) {
       const { status: _ignored, ...kept } = preserveDeletion(next, existing) as StoredPod;
@@ -92,9 +100,12 @@ export function podResource(admitPod: AdmitPod, logs: LogSource): ResourceType {
     },
     beginDelete: beginPodDelete,
     returnDeletedObject: true,
+    table: podTablePrinter,
     subresources: {
-      status: { GET: getStatus, PUT: updateStatus },
+      status: { GET: getStatus, PUT: updateStatus, PATCH: patchStatus },
       log: { GET: (ctx) => serveLogs(ctx, getExisting(ctx) as StoredPod, logs) },
+      // Served as an HTTP upgrade (api-server.ts 'upgrade'); a plain request gets the apiserver's 400.
+      portforward: { GET: upgradeRequired, POST: upgradeRequired },
     },
   };
 }

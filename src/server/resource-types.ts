@@ -3,6 +3,7 @@ import type { KubeObject } from '../api/types.js';
 import type { FieldError } from '../api/validation.js';
 import type { ObjectStore } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
+import type { TablePrinter } from './tables/types.js';
 
 /**
  * What the REST layer knows about a resource. Serving another kind (deployments, services) is one
@@ -42,7 +43,7 @@ export interface RequestContext {
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
-export type SubresourceMethods = Partial<Record<'GET' | 'PUT' | 'POST', Handler>>;
+export type SubresourceMethods = Partial<Record<'GET' | 'PUT' | 'POST' | 'PATCH', Handler>>;
 
 export interface ResourceType {
   group: string;
@@ -60,6 +61,10 @@ export interface ResourceType {
   admit(obj: KubeObject): Admission;
   /** For PUT on the main resource: what is carried over from the stored object (pods keep status). */
   prepareUpdate?(next: KubeObject, existing: KubeObject): KubeObject;
+  /** Update rules beyond create validation (PUT and PATCH), e.g. the pod spec's immutability. */
+  validateUpdate?(next: KubeObject, existing: KubeObject): FieldError[];
+  /** `false` when the kind's strategy gives no warnings on update (pods); unknown-field warnings still go out. */
+  warnOnUpdate?: boolean;
   /**
    * Graceful deletion (rest.BeforeDelete): `'now'` to remove the object at once, or the object as
    * it should be stored while it terminates (deletionTimestamp set). Absent: always at once.
@@ -68,6 +73,8 @@ export interface ResourceType {
   /** Pods answer DELETE with the object; most resources with a Success Status. */
   returnDeletedObject: boolean;
   subresources: Readonly<Record<string, SubresourceMethods>>;
+  /** Server-side printing (`kubectl get`): columns and cells; absent → NAME / CREATED AT. */
+  table?: TablePrinter;
 }
 
 export function apiVersionOf(t: Pick<ResourceType, 'group' | 'version'>): string {

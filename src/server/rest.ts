@@ -3,7 +3,9 @@ import { notFound } from '../store/errors.js';
 import { boolParam, decodeBody, intParam, readBody, sendJson, warningHeaders } from './http-io.js';
 import { apiVersionOf, type Admission, type DeleteOptions, type RequestContext } from './resource-types.js';
 import { ApiError, badRequest, invalid, successStatus } from './status.js';
+import { respondWithTable, tableWatchEncoding } from './tables/index.js';
 import { serveWatch } from './watch.js';
+import { checkResourceVersion, updateWarnings } from './patch/preconditions.js';
 
 /**
  * The generic REST verbs (k8s.io/apiserver/pkg/endpoints/handlers), driven by a ResourceType.
@@ -27,12 +29,17 @@ function listOptions(
 function startWatch(ctx: RequestContext, extraField?: string): void {
   const timeoutSeconds = intParam(ctx.query, 'timeoutSeconds');
   const rv = ctx.query.get('resourceVersion');
+  const encode = tableWatchEncoding(ctx);
   serveWatch(ctx.res, {
     store: ctx.store,
     clock: ctx.clock,
     resource: ctx.type.resource,
     opts: { ...listOptions(ctx, extraField), ...(rv ? { resourceVersion: rv } : {}) },
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    ...(encode ? { encode } : {}),
+    ...(boolParam(ctx.query, 'allowWatchBookmarks')
+      ? { bookmarks: { kind: ctx.type.kind, apiVersion: apiVersionOf(ctx.type) } }
+      : {}),
   });
 }
 
@@ -50,6 +57,7 @@ export function listOrWatch(ctx: RequestContext, forceWatch = false): void {
   // `limit` is honoured by returning everything with no `continue`: the API allows a server to
   // ignore it, and kubectl then does not page (kubectl-surface §3).
   const result = ctx.store.list(ctx.type.resource, listOptions(ctx));
+  if (respondWithTable(ctx, result.items, result.resourceVersion)) return;
   sendJson(ctx.res, 200, {
     kind: ctx.type.listKind,
     apiVersion: apiVersionOf(ctx.type),
@@ -63,7 +71,9 @@ export function getOrWatch(ctx: RequestContext, forceWatch = false): void {
   const name = ctx.name as string;
   if (forceWatch || boolParam(ctx.query, 'watch'))
     return startWatch(ctx, `metadata.name=${name.replace(/([\\,=])/g, '\\$1')}`);
-  sendJson(ctx.res, 200, getExisting(ctx));
+  const obj = getExisting(ctx);
+  if (respondWithTable(ctx, [obj], obj.metadata.resourceVersion)) return;
+  sendJson(ctx.res, 200, obj);
 }
 
 export function getExisting(ctx: RequestContext): KubeObject {
@@ -145,7 +155,7 @@ function warningHeaderRecord(warnings: readonly string[]): Record<string, string
   return warnings.length > 0 ? { Warning: warningHeaders(warnings) } : {};
 }
 
-function isDryRun(ctx: RequestContext): boolean {
+export function isDryRun(ctx: RequestContext): boolean {
   const values = ctx.query.getAll('dryRun');
   if (values.some((v) => v !== 'All'))
     throw badRequest(
@@ -166,11 +176,16 @@ export async function create(ctx: RequestContext): Promise<void> {
 export async function update(ctx: RequestContext): Promise<void> {
   const obj = await readObject(ctx);
   const existing = getExisting(ctx);
+  checkResourceVersion(ctx.type.resource, obj, existing);
   const adm = admitOrThrow(ctx, obj);
   const next = ctx.type.prepareUpdate
     ? ctx.type.prepareUpdate(adm.object, existing)
     : preserveDeletion(adm.object, existing);
-  const headers = warningHeaderRecord(adm.warnings);
+  // The kind's update rules (pods: ValidatePodUpdate's immutable spec).
+  const updateErrors = ctx.type.validateUpdate?.(next, existing) ?? [];
+  if (updateErrors.length > 0)
+    throw invalid(ctx.type.kind, existing.metadata.name ?? '', updateErrors, ctx.type.group || undefined);
+  const headers = warningHeaderRecord(updateWarnings(ctx.type, adm));
   const stored = isDryRun(ctx) ? next : ctx.store.update(ctx.type.resource, next);
   sendJson(ctx.res, 200, stored, headers);
 }

@@ -1,6 +1,7 @@
 import { boolParam } from './http-io.js';
 import type { Handler, RequestContext, ResourceType, Verb } from './resource-types.js';
 import { create, getOrWatch, listOrWatch, remove, update } from './rest.js';
+import { patchObject } from './patch/handler.js';
 import { methodNotAllowed, pathNotFound } from './status.js';
 
 /**
@@ -101,6 +102,7 @@ const ITEM_ACTIONS: Readonly<Record<string, Action>> = {
   GET: { verb: watchOr('get'), handle: (ctx) => getOrWatch(ctx) },
   PUT: { verb: () => 'update', handle: update },
   DELETE: { verb: () => 'delete', handle: remove },
+  PATCH: { verb: () => 'patch', handle: patchObject },
 };
 
 const WATCH_COLLECTION: Readonly<Record<string, Action>> = {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ObjectStore, Watch, WatchOptions } from '../store/types.js';
+import type { ObjectStore, Watch, WatchEvent, WatchOptions } from '../store/types.js';
 import { StoreError } from '../store/types.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { failureStatus } from './status.js';
@@ -14,6 +14,20 @@ import { failureStatus } from './status.js';
 /** A client that lets this much pile up unread is cut off; it re-lists and watches again. */
 const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Bookmarks go out at the cacher's cadence (cache_watcher.go nextBookmarkTime): roughly once a
+ * minute, and 2 s before `timeoutSeconds` ends the stream, so an informer that reconnects holds a
+ * resourceVersion as fresh as possible and is not sent back to a re-list by 410 Expired.
+ */
+export const BOOKMARK_PERIOD_MS = 60_000;
+const BOOKMARK_BEFORE_DEADLINE_MS = 2_000;
+
+/** What a BOOKMARK object is: the watched kind with nothing but `metadata.resourceVersion`. */
+export interface BookmarkKind {
+  kind: string;
+  apiVersion: string;
+}
+
 export interface WatchRequest {
   store: ObjectStore;
   clock: Clock;
@@ -21,6 +35,13 @@ export interface WatchRequest {
   opts: WatchOptions;
   /** Close the stream after this long (informers ask for 300–600 s; kubectl get -w never does). */
   timeoutSeconds?: number;
+  /** Re-shapes each event before it is written (a Table watch, src/server/tables). */
+  encode?: (ev: WatchEvent) => unknown;
+  /**
+   * Set only for `allowWatchBookmarks=true`: kubectl get -w never asks, and an unrequested
+   * bookmark is printed by it as a garbage `<unknown>` row (kubectl-surface §1.5).
+   */
+  bookmarks?: BookmarkKind;
 }
 
 /** Starts the stream. Throws (before anything is written) for errors that are a plain Status, e.g. a bad selector. */
@@ -28,11 +49,15 @@ export function serveWatch(res: ServerResponse, w: WatchRequest): void {
   let watch: Watch;
   let open = true;
   let timer: Timer | undefined;
+  let bookmarkTimer: Timer | undefined;
+  /** The newest resourceVersion written to this stream (a bookmark never goes backwards). */
+  let lastWritten = 0;
   const cleanup = (): void => {
     if (!open) return;
     open = false;
     watch?.stop();
     timer?.cancel();
+    bookmarkTimer?.cancel();
   };
   const finish = (): void => {
     cleanup();
@@ -41,7 +66,8 @@ export function serveWatch(res: ServerResponse, w: WatchRequest): void {
   try {
     watch = w.store.watch(w.resource, w.opts, (ev) => {
       if (!open) return;
-      res.write(`${JSON.stringify(ev)}\n`);
+      lastWritten = Math.max(lastWritten, Number(ev.object.metadata.resourceVersion) || 0);
+      res.write(`${JSON.stringify(w.encode ? w.encode(ev) : ev)}\n`);
       if (res.writableLength > MAX_UNREAD_BYTES) finish();
     });
   } catch (err) {
@@ -55,8 +81,42 @@ export function serveWatch(res: ServerResponse, w: WatchRequest): void {
   // Node's req 'close' fires once the request body is read; only res 'close' means the client left.
   res.on('close', cleanup);
   startStream(res);
-  if (w.timeoutSeconds !== undefined && w.timeoutSeconds > 0)
-    timer = w.clock.setTimer(w.timeoutSeconds * 1000, finish);
+  const deadline =
+    w.timeoutSeconds !== undefined && w.timeoutSeconds > 0
+      ? w.clock.now() + w.timeoutSeconds * 1000
+      : undefined;
+  if (deadline !== undefined) timer = w.clock.setTimer(deadline - w.clock.now(), finish);
+  const bookmark = w.bookmarks;
+  if (bookmark === undefined) return;
+  const scheduleBookmark = (afterOne: boolean): void => {
+    const at = nextBookmarkTime(w.clock.now(), deadline);
+    // Right after the pre-deadline bookmark the next "2 s before the deadline" is now again: stop.
+    if (at === undefined || !open || (afterOne && at <= w.clock.now())) return;
+    bookmarkTimer = w.clock.setTimer(at - w.clock.now(), () => {
+      // Every change committed up to now is already queued for this watcher; its delivery is a
+      // microtask queued before ours, so the bookmark lands after them (never ahead of an event).
+      const rv = Number(w.store.currentResourceVersion()) || 0;
+      queueMicrotask(() => {
+        if (!open) return;
+        lastWritten = Math.max(lastWritten, rv);
+        const object = {
+          kind: bookmark.kind,
+          apiVersion: bookmark.apiVersion,
+          metadata: { resourceVersion: String(lastWritten) },
+        };
+        res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+        scheduleBookmark(true);
+      });
+    });
+  };
+  scheduleBookmark(false);
+}
+
+/** When the next bookmark is due: a minute from now, or 2 s before the deadline if sooner; none once that has passed. */
+export function nextBookmarkTime(now: number, deadline: number | undefined): number | undefined {
+  let at = now + BOOKMARK_PERIOD_MS;
+  if (deadline !== undefined) at = Math.min(at, deadline - BOOKMARK_BEFORE_DEADLINE_MS);
+  return at < now ? undefined : at;
 }
 
 function startStream(res: ServerResponse): void {

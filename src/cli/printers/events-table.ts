@@ -1,21 +1,10 @@
 import type { Event } from '../../api/types.js';
+import { eventCells, sortEvents } from '../../api/event-summary.js';
 import { parseTime, since } from './time.js';
 import { renderTable, type TableOptions } from './table.js';
 
-/**
- * The time an event sorts by (kubectl's SortableEvents / eventTime): series.lastObservedTime,
- * else lastTimestamp, else eventTime.
- */
-export function eventSortTime(ev: Event): number {
-  return (
-    parseTime(ev.series?.lastObservedTime) ?? parseTime(ev.lastTimestamp) ?? parseTime(ev.eventTime) ?? 0
-  );
-}
-
-/** Oldest first; stable, so events with equal times keep the server's order. */
-export function sortEvents(events: Event[]): Event[] {
-  return [...events].sort((a, b) => eventSortTime(a) - eventSortTime(b));
-}
+// Event cells are computed in src/api so the server's Tables print the same ones.
+export { eventObjectRef, eventSortTime, sortEvents } from '../../api/event-summary.js';
 
 /**
  * describe's Age column (DescribeEvents), spec §5: `31s (x3 over 41s)` for repeats, else the age of
@@ -29,12 +18,6 @@ export function describeEventAge(ev: Event, now: number): string {
   }
   if ((ev.count ?? 0) > 1) return `${since(ev.lastTimestamp, now)} (x${ev.count} over ${first})`;
   return first;
-}
-
-/** `pod/web`, as printEvent's OBJECT column shows the involved object. */
-export function eventObjectRef(ev: Event): string {
-  const kind = (ev.involvedObject?.kind ?? '').toLowerCase();
-  return ev.involvedObject?.name ? `${kind}/${ev.involvedObject.name}` : kind;
 }
 
 export function eventTableHeader(opts: TableOptions = {}): string[] {
@@ -57,36 +40,21 @@ export function eventTableHeader(opts: TableOptions = {}): string[] {
 
 /** One row of `kubectl get events` (printers.go printEvent). */
 export function eventTableRow(ev: Event, now: number, opts: TableOptions = {}): string[] {
-  const firstSeen =
-    parseTime(ev.firstTimestamp) !== undefined ? since(ev.firstTimestamp, now) : since(ev.eventTime, now);
-  let lastSeen = parseTime(ev.lastTimestamp) !== undefined ? since(ev.lastTimestamp, now) : firstSeen;
-  let count = ev.count ?? 0;
-  if (ev.series) {
-    lastSeen = since(ev.series.lastObservedTime, now);
-    count = ev.series.count ?? 0;
-  } else if (count === 0) {
-    count = 1; // singleton events of the new API carry no count
-  }
-  const message = (ev.message ?? '').trim();
-  let row: string[];
-  if (opts.wide) {
-    const component = ev.source?.component || ev.reportingComponent || '';
-    const instance = ev.source?.host || ev.reportingInstance || '';
-    row = [
-      lastSeen,
-      ev.type ?? '',
-      ev.reason ?? '',
-      eventObjectRef(ev),
-      ev.involvedObject?.fieldPath ?? '',
-      instance ? `${component}, ${instance}` : component,
-      message,
-      firstSeen,
-      String(count),
-      ev.metadata?.name ?? '',
-    ];
-  } else {
-    row = [lastSeen, ev.type ?? '', ev.reason ?? '', eventObjectRef(ev), message];
-  }
+  const c = eventCells(ev, now);
+  const row = opts.wide
+    ? [
+        c.lastSeen,
+        c.type,
+        c.reason,
+        c.object,
+        c.subobject,
+        c.source,
+        c.message,
+        c.firstSeen,
+        String(c.count),
+        c.name,
+      ]
+    : [c.lastSeen, c.type, c.reason, c.object, c.message];
   return opts.withNamespace ? [ev.metadata?.namespace ?? '', ...row] : row;
 }
 

@@ -1,17 +1,7 @@
-import { humanDuration } from '../../util/duration.js';
+import { parseTime } from '../../api/kube-time.js';
 
-/** Parses a Kubernetes Time/MicroTime; undefined for absent, null or zero values. */
-export function parseTime(ts: string | null | undefined): number | undefined {
-  if (!ts) return undefined;
-  const ms = Date.parse(ts);
-  return Number.isNaN(ms) || ms <= Date.UTC(1, 0, 1) ? undefined : ms;
-}
-
-/** kubectl's translateTimestampSince: `<unknown>` for a zero time, else HumanDuration (spec §6.4). */
-export function since(ts: string | null | undefined, now: number): string {
-  const ms = parseTime(ts);
-  return ms === undefined ? '<unknown>' : humanDuration(now - ms);
-}
+// Shared with the server's Tables, which must print the same ages.
+export { parseTime, since } from '../../api/kube-time.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

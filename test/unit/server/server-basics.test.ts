@@ -89,7 +89,7 @@ describe('API server: version, health, auth, errors as Status', () => {
 
   test('405 for methods a path does not take', async () => {
     for (const [method, path] of [
-      ['PATCH', '/api/v1/namespaces/default/pods/web'],
+      ['PATCH', '/api/v1/namespaces/default/pods'],
       ['POST', '/api/v1/pods'],
       ['DELETE', '/api/v1/namespaces/default/pods'],
       ['POST', '/version'],
