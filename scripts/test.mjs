@@ -32,7 +32,16 @@ if (process.argv.length > 3) files.splice(0, files.length, ...process.argv.slice
 // more of them than there are cores.
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=8', '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=8',
+    // A hung test fails after 5 minutes instead of holding CI to its limit.
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);
