@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { KubeObject, Pod } from '../../api/types.js';
 import type { ObjectStore } from '../../store/types.js';
 import { badRequest, failureStatus, type StatusObject } from '../status.js';
@@ -88,10 +88,18 @@ function podAddress(
 export function createPortForwardUpgrade(opts: PortForwardUpgradeOptions): PortForwardUpgrade {
   // `ws` only accepts RFC 7230 tokens as subprotocols, and kubectl's has a '/'. So the offer is
   // checked here, taken off the request before `ws` parses it, and the answer added back below.
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  wss.on('headers', (headers: string[]) =>
-    headers.push(`Sec-WebSocket-Protocol: ${WEBSOCKET_SPDY_PROTOCOL}`),
-  );
+  // The module (and its server) is loaded at the first WebSocket upgrade: most nodes never see one.
+  let websockets: Promise<{ wss: WebSocketServer; mod: typeof import('ws') }> | undefined;
+  let loadedWss: WebSocketServer | undefined;
+  const websocketServer = (): Promise<{ wss: WebSocketServer; mod: typeof import('ws') }> =>
+    (websockets ??= import('ws').then((mod) => {
+      const wss = new mod.WebSocketServer({ noServer: true, perMessageDeflate: false });
+      wss.on('headers', (headers: string[]) =>
+        headers.push(`Sec-WebSocket-Protocol: ${WEBSOCKET_SPDY_PROTOCOL}`),
+      );
+      loadedWss = wss;
+      return { wss, mod };
+    }));
   const sessions = new Set<SpdySession>();
 
   const startSession = (transport: Duplex, ns: string, pod: StoredPod): void => {
@@ -170,11 +178,19 @@ export function createPortForwardUpgrade(opts: PortForwardUpgradeOptions): PortF
         return;
       }
       delete req.headers['sec-websocket-protocol'];
-      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        const stream = createWebSocketStream(ws);
-        stream.on('error', () => undefined);
-        startSession(stream, ns, address.pod);
-      });
+      websocketServer().then(
+        ({ wss, mod }) =>
+          wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+            const stream = mod.createWebSocketStream(ws);
+            stream.on('error', () => undefined);
+            startSession(stream, ns, address.pod);
+          }),
+        (err: unknown) =>
+          reject(
+            socket,
+            failureStatus(500, 'InternalError', `WebSocket support unavailable: ${String(err)}`),
+          ),
+      );
       return;
     }
     if (upgrade === 'spdy/3.1') {
@@ -208,7 +224,7 @@ export function createPortForwardUpgrade(opts: PortForwardUpgradeOptions): PortF
     handle,
     closeAll() {
       for (const s of [...sessions]) s.destroy();
-      for (const ws of wss.clients) ws.terminate();
+      for (const ws of loadedWss?.clients ?? []) ws.terminate();
     },
   };
 }

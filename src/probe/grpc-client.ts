@@ -1,0 +1,117 @@
+import { Client, Metadata, credentials, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { formatGoDuration } from '../util/duration.js';
+import { goQuote, joinHostPort } from './go-text.js';
+import {
+  HEALTH_CHECK_PATH,
+  decodeHealthCheckResponse,
+  encodeHealthCheckRequest,
+  servingStatusName,
+} from './grpc-health-codec.js';
+import { PROBE_USER_AGENT } from './http-headers.js';
+import type { ProbeOutcome } from './types.js';
+import type { GrpcProbeRequest } from './grpc.js';
+
+/** grpc-go's codes.Code String() names, used in `rpc error: code = NotFound desc = ...`. */
+const GO_CODE_NAMES: Readonly<Record<number, string>> = {
+  [Status.OK]: 'OK',
+  [Status.CANCELLED]: 'Canceled',
+  [Status.UNKNOWN]: 'Unknown',
+  [Status.INVALID_ARGUMENT]: 'InvalidArgument',
+  [Status.DEADLINE_EXCEEDED]: 'DeadlineExceeded',
+  [Status.NOT_FOUND]: 'NotFound',
+  [Status.ALREADY_EXISTS]: 'AlreadyExists',
+  [Status.PERMISSION_DENIED]: 'PermissionDenied',
+  [Status.RESOURCE_EXHAUSTED]: 'ResourceExhausted',
+  [Status.FAILED_PRECONDITION]: 'FailedPrecondition',
+  [Status.ABORTED]: 'Aborted',
+  [Status.OUT_OF_RANGE]: 'OutOfRange',
+  [Status.UNIMPLEMENTED]: 'Unimplemented',
+  [Status.INTERNAL]: 'Internal',
+  [Status.UNAVAILABLE]: 'Unavailable',
+  [Status.DATA_LOSS]: 'DataLoss',
+  [Status.UNAUTHENTICATED]: 'Unauthenticated',
+};
+
+const CHANNEL_OPTIONS = {
+  'grpc.primary_user_agent': PROBE_USER_AGENT,
+  // One connection per probe, like the kubelet's per-probe grpc.DialContext: never share
+  // subchannels with other probes, and keep nothing around after close().
+  'grpc.use_local_subchannel_pool': 1,
+  'grpc.enable_channelz': 0,
+  'grpc.enable_retries': 0,
+  'grpc.service_config_disable_resolution': 1,
+};
+
+/**
+ * One gRPC health probe, as the kubelet's pkg/probe/grpc (spec §3.4): plaintext, blocking dial
+ * and the Health/Check RPC under one deadline; every outcome is Success or Failure with the
+ * kubelet's texts. The channel is closed after each probe. Never rejects.
+ */
+export function runGrpcProbe(req: GrpcProbeRequest): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    const addr = joinHostPort(req.host, req.port);
+    const timeout = formatGoDuration(req.timeoutMs);
+    const deadline = Date.now() + Math.max(0, req.timeoutMs);
+    let client: Client;
+    try {
+      client = new Client(addr, credentials.createInsecure(), CHANNEL_OPTIONS);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      resolve(fail(`error: failed to connect service at ${goQuote(addr)}: ${why}`));
+      return;
+    }
+    const finish = (outcome: ProbeOutcome): void => {
+      client.close();
+      resolve(outcome);
+    };
+    client.waitForReady(deadline, (dialErr) => {
+      if (dialErr !== undefined) {
+        // A blocking dial retries refused connections until the deadline (spec §3.4).
+        const timedOut = Date.now() >= deadline || /deadline/i.test(dialErr.message);
+        finish(
+          fail(
+            timedOut
+              ? `timeout: failed to connect service ${goQuote(addr)} within ${timeout}: context deadline exceeded`
+              : `error: failed to connect service at ${goQuote(addr)}: ${dialErr.message}`,
+          ),
+        );
+        return;
+      }
+      client.makeUnaryRequest(
+        HEALTH_CHECK_PATH,
+        encodeHealthCheckRequest,
+        decodeHealthCheckResponse,
+        req.service,
+        new Metadata(),
+        { deadline },
+        (rpcErr: ServiceError | null, res?: { status: number }) => {
+          if (rpcErr !== null) {
+            finish(fail(rpcFailureText(rpcErr, timeout)));
+            return;
+          }
+          const status = res?.status ?? 0;
+          if (status !== 1) {
+            finish(fail(`service unhealthy (responded with ${goQuote(servingStatusName(status))})`));
+            return;
+          }
+          finish({ result: 'success', output: 'service healthy' });
+        },
+      );
+    });
+  });
+}
+
+function rpcFailureText(err: ServiceError, timeout: string): string {
+  if (err.code === Status.UNIMPLEMENTED) {
+    return `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${err.details}`;
+  }
+  if (err.code === Status.DEADLINE_EXCEEDED) {
+    return `timeout: health rpc did not complete within ${timeout}`;
+  }
+  const code = GO_CODE_NAMES[err.code] ?? `Code(${err.code})`;
+  return `error: health rpc probe failed: rpc error: code = ${code} desc = ${err.details}`;
+}
+
+function fail(output: string): ProbeOutcome {
+  return { result: 'failure', output };
+}
