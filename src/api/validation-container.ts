@@ -140,3 +140,44 @@ export function validateContainers(
   errs.push(...checkHostPortConflicts(containers, path));
   return errs;
 }
+
+const INIT_CONTAINER_RESTART_POLICIES = ['Always'];
+const NOT_FOR_PLAIN_INIT = 'may not be set for init containers without restartPolicy=Always';
+
+/**
+ * validateInitContainers: the common rules, names unique across init and regular containers,
+ * restartPolicy only `Always` (a sidecar, spec §4.7), which alone may have probes and lifecycle;
+ * host ports conflict per init container only, since plain ones run one at a time.
+ */
+export function validateInitContainers(
+  initContainers: Container[] | undefined,
+  regular: Container[] | undefined,
+  path: string,
+  ctx: ContainerContext,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  const names = new Set((regular ?? []).map((c) => c.name));
+  (initContainers ?? []).forEach((c, i) => {
+    const p = `${path}[${i}]`;
+    errs.push(...validateContainerCommon(c, p, ctx));
+    let restartAlways = false;
+    if (c.restartPolicy !== undefined) {
+      if (!INIT_CONTAINER_RESTART_POLICIES.includes(c.restartPolicy)) {
+        errs.push(notSupported(`${p}.restartPolicy`, c.restartPolicy, INIT_CONTAINER_RESTART_POLICIES));
+      }
+      restartAlways = c.restartPolicy === 'Always';
+    }
+    if (names.has(c.name)) errs.push(duplicate(`${p}.name`, c.name));
+    else if (c.name) names.add(c.name);
+    errs.push(...checkHostPortConflicts([c], path));
+    if (restartAlways) {
+      errs.push(...validateProbesAndLifecycle(c, ctx.gracePeriod, p));
+    } else {
+      for (const field of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+        if (c[field]) errs.push(forbidden(`${p}.${field}`, NOT_FOR_PLAIN_INIT));
+      }
+    }
+    if (!c.command || c.command.length === 0) errs.push(required(`${p}.command`, COMMAND_REQUIRED));
+  });
+  return errs;
+}

@@ -17,17 +17,14 @@ import {
   isQualifiedName,
   isValidLabelValue,
 } from './name-checks.js';
-import { validateContainers } from './validation-container.js';
+import { validateContainers, validateInitContainers } from './validation-container.js';
 
 export type { FieldError, FieldErrorType } from './field-errors.js';
 export { formatFieldError, formatInvalid } from './field-errors.js';
 
-export const INIT_CONTAINERS_UNSUPPORTED =
-  "podvisor does not run init containers yet; remove them or move the work into the container's command";
-
 /**
  * What Kubernetes' ValidatePodCreate checks that matters to podvisor, with Kubernetes' messages
- * (spec §1.2), plus podvisor's own refusals (init containers, containers without a command,
+ * (spec §1.2), plus podvisor's own refusals (ephemeral containers, containers without a command,
  * ConfigMap/Secret sources). Expects a pod that went through `defaultPod`, as the API server
  * validates after defaulting. Fields podvisor ignores (affinity, tolerations, securityContext,
  * resources, volume sources, ...) are warned about by admission rather than validated in depth.
@@ -134,9 +131,12 @@ export function validatePodSpec(spec: PodSpec, path: string): FieldError[] {
       volumeNames: volumes.names,
     }),
   );
-  if (spec.initContainers && spec.initContainers.length > 0) {
-    errs.push(forbidden(`${path}.initContainers`, INIT_CONTAINERS_UNSUPPORTED));
-  }
+  errs.push(
+    ...validateInitContainers(spec.initContainers, spec.containers, `${path}.initContainers`, {
+      gracePeriod: spec.terminationGracePeriodSeconds,
+      volumeNames: volumes.names,
+    }),
+  );
   if (spec.hostNetwork) {
     spec.containers?.forEach((c, ci) =>
       c.ports?.forEach((port, pi) => {

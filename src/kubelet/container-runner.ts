@@ -1,5 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Container, Pod } from '../api/types.js';
+import { envSourcesFrom } from '../api/configmap-env.js';
 import { expandArgv, podEnvironment } from '../api/expansion.js';
 import {
   ContainerStartError,
@@ -7,11 +8,11 @@ import {
   type ContainerRuntime,
   type PodSandbox,
 } from '../runtime/types.js';
-import type { EventRecorder } from '../store/types.js';
+import type { EventRecorder, ObjectStore } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { backOffEventMessage, backOffWaitingMessage, backoffKey, type CrashLoopBackOff } from './backoff.js';
 import type { ContainerRecord, InstanceRecord } from './container-record.js';
-import { containerRef, EventReason, messages } from './events.js';
+import { containerRef, EventReason, messages, podRef } from './events.js';
 import { killGraceSeconds, MIN_GRACE_SECONDS, type KillReason } from './pod-actions.js';
 import { containerSpecHash } from './spec-hash.js';
 import { HOST_IP } from './status.js';
@@ -32,6 +33,8 @@ export interface RunnerDeps {
   baseEnv: Record<string, string>;
   /** A relative `workingDir` is resolved against this (the directory the node was started in). */
   workingDirBase: string;
+  /** ConfigMaps and Secrets for `envFrom`/`valueFrom` are read from here at each start. */
+  store?: Pick<ObjectStore, 'get'>;
 }
 
 /** What the runner needs from its pod worker. */
@@ -45,6 +48,10 @@ export interface RunnerHost {
   instanceExited(rec: ContainerRecord, inst: InstanceRecord): void;
   /** Asks for another sync within `delayMs` (a failed or blocked start). */
   retryAfter(delayMs: number): void;
+}
+
+function storeGetter(store: Pick<ObjectStore, 'get'>) {
+  return (resource: string, namespace: string, name: string): unknown => store.get(resource, namespace, name);
 }
 
 let syntheticIds = 0;
@@ -92,7 +99,9 @@ export class ContainerRunner {
       nodeName: this.deps.nodeName,
       podDir: sandbox.podDir,
       baseEnv: this.deps.baseEnv,
+      ...(this.deps.store ? { envSources: envSourcesFrom(storeGetter(this.deps.store)) } : {}),
     });
+    for (const ev of environment.events) recorder.record(podRef(pod), ev.type, ev.reason, ev.message);
     const firstError = environment.errors[0];
     if (firstError !== undefined) {
       this.failed(rec, container, 'CreateContainerConfigError', firstError);
@@ -178,13 +187,31 @@ export class ContainerRunner {
     message: string,
     reason: KillReason,
     graceOverrideSeconds?: number,
+    turn?: Promise<void>,
   ): Promise<void> {
     const pod = this.host.pod();
     let grace = killGraceSeconds(pod, container, reason);
     this.deps.recorder.record(containerRef(pod, container.name), 'Normal', EventReason.Killing, message);
     if (graceOverrideSeconds !== undefined) grace = graceOverrideSeconds;
+    if (turn && grace > 0) grace -= await this.waitForTurn(turn, grace);
     if (grace < MIN_GRACE_SECONDS) grace = MIN_GRACE_SECONDS;
     await this.stop(inst, grace * 1000);
+  }
+
+  /**
+   * terminationOrdering.waitForTurn: a sidecar is stopped only after the containers it waits for,
+   * or once its grace has run out; returns the whole seconds waited (taken off its grace).
+   */
+  private async waitForTurn(turn: Promise<void>, graceSeconds: number): Promise<number> {
+    const { clock } = this.deps;
+    const from = clock.now();
+    let timer: { cancel(): void } | undefined;
+    await Promise.race([
+      turn,
+      new Promise<void>((resolve) => (timer = clock.setTimer(graceSeconds * 1000, resolve))),
+    ]);
+    timer?.cancel();
+    return Math.floor((clock.now() - from) / 1000);
   }
 
   /** StopContainer without an event (a shorter grace for an instance already being killed). */

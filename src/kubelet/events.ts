@@ -24,9 +24,12 @@ export function podRef(pod: Pod): InvolvedPod {
   };
 }
 
-/** The Pod with `fieldPath: spec.containers{<name>}` (GenerateContainerRef). */
+/** The Pod with `fieldPath: spec.containers{<name>}` or `spec.initContainers{<name>}` (GenerateContainerRef). */
 export function containerRef(pod: Pod, containerName: string): InvolvedPod {
-  return { ...podRef(pod), fieldPath: `spec.containers{${containerName}}` };
+  const list = pod.spec?.initContainers?.some((c) => c.name === containerName)
+    ? 'initContainers'
+    : 'containers';
+  return { ...podRef(pod), fieldPath: `spec.${list}{${containerName}}` };
 }
 
 /** 1.33 wording (spec §5): `Created container: app`, `Started container app`. */
@@ -38,6 +41,10 @@ export const messages = {
   livenessKill: (name: string): string => `Container ${name} failed liveness probe`,
   startupKill: (name: string): string => `Container ${name} failed startup probe`,
   definitionChanged: (name: string): string => `Container ${name} definition changed`,
+  /** Sidecars (spec §4.7): always restarted, so never ", will be restarted". */
+  initLivenessKill: (name: string): string => `Init container ${name} failed liveness probe`,
+  initStartupKill: (name: string): string => `Init container ${name} failed startup probe`,
+  initDefinitionChanged: (name: string): string => `Init container ${name} definition changed`,
   willRestart: (message: string): string => `${message}, will be restarted`,
   /** kuberuntime_manager SyncPod, when a pod that had a sandbox gets a new one. */
   sandboxChanged: 'Pod sandbox changed, it will be killed and re-created.',

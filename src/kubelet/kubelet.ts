@@ -30,6 +30,11 @@ export interface KubeletOptions {
   workingDirBase?: string;
   /** For first-probe jitter; Math.random by default. */
   random?: () => number;
+  /**
+   * Bind unbound pods to this node, as the scheduler would (default true: a kubelet on its own).
+   * False when a scheduler runs (src/controllers/scheduler.ts): then only pods bound here run.
+   */
+  bindUnboundPods?: boolean;
 }
 
 export interface ProbeStats {
@@ -112,6 +117,7 @@ export class Kubelet {
     const nodeName = pod.spec?.nodeName;
     if (nodeName && nodeName !== this.opts.nodeName) return;
     if (!nodeName) {
+      if (this.opts.bindUnboundPods === false) return;
       const bound = this.bind(pod);
       if (!bound) return;
       this.admit(bound);

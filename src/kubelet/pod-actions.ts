@@ -1,6 +1,7 @@
 import type { Container, Pod } from '../api/types.js';
 import { latestExitTime, type ContainerRecord, type InstanceRecord } from './container-record.js';
 import { messages } from './events.js';
+import { computeInitContainerActions } from './init-actions.js';
 import { restartsAfterKill, shouldContainerBeRestarted } from './restart-policy.js';
 import type { ResultsCache } from './results-cache.js';
 import { containerSpecHash } from './spec-hash.js';
@@ -43,9 +44,13 @@ export function computePodActions(
   records: ReadonlyMap<string, ContainerRecord>,
   liveness: ResultsCache,
   startup: ResultsCache,
-): PodActions {
-  const kills: KillAction[] = [];
-  const starts: StartAction[] = [];
+  freshSince = 0,
+): PodActions & { initialized: boolean } {
+  // Initialization first (spec §4.7): while it fails or is in progress, regular containers wait.
+  const init = computeInitContainerActions(pod, records, liveness, startup, freshSince);
+  if (init.killPod || !init.initialized) return init;
+  const kills: KillAction[] = [...init.kills];
+  const starts: StartAction[] = [...init.starts];
   let keep = 0;
   for (const container of pod.spec?.containers ?? []) {
     const rec = records.get(container.name) ?? { name: container.name, restartCount: 0 };
@@ -76,7 +81,10 @@ export function computePodActions(
     }
     kills.push({ container, instance: cur, message, reason });
   }
-  return { kills, starts, killPod: keep === 0 && starts.length === 0 };
+  // Sidecars do not keep a pod alive: once no regular container is kept or started, it is done.
+  const regularStarts = starts.length - init.starts.length;
+  if (keep === 0 && regularStarts === 0) return { kills, starts: [], killPod: true, initialized: true };
+  return { kills, starts, killPod: false, initialized: true };
 }
 
 /** Minimum grace for any stop (minimumGracePeriodInSeconds). */

@@ -1,4 +1,4 @@
-import type { Container, Pod, PodStatus } from '../api/types.js';
+import type { Container, ContainerStatus, Pod, PodStatus } from '../api/types.js';
 import type { ContainerRuntime, PodSandbox } from '../runtime/types.js';
 import type { EventRecorder, ObjectStore } from '../store/types.js';
 import type { Clock, Timer } from '../util/clock.js';
@@ -11,6 +11,7 @@ import type { ProbeManager } from './probe-manager.js';
 import { shouldContainerBeRestarted } from './restart-policy.js';
 import type { ResultUpdate } from './results-cache.js';
 import { seedRecords } from './seed.js';
+import { initContainerNamed, isSidecar } from './init-actions.js';
 import { buildPodStatus, containerStatus } from './status.js';
 import { PodStatusManager } from './status-manager.js';
 
@@ -60,6 +61,10 @@ export class PodWorker {
   private terminationGraceSeconds = Infinity;
   /** Admitted again after a podvisor restart with instances of an earlier sandbox (seed.ts). */
   private sandboxChanged = false;
+  /** When the current sandbox was created: older instances do not count as init progress. */
+  private sandboxCreatedAt = 0;
+  /** Init containers have all completed / started once (getPhase's podHasInitialized). */
+  private podInitialized = false;
 
   constructor(
     pod: Pod,
@@ -255,17 +260,20 @@ export class PodWorker {
       if (!ok) return;
     }
     const { probes } = this.deps;
-    const actions = computePodActions(this.pod, this.records, probes.liveness, probes.startup);
+    const actions = computePodActions(
+      this.pod,
+      this.records,
+      probes.liveness,
+      probes.startup,
+      this.sandboxCreatedAt,
+    );
+    if (actions.initialized) this.podInitialized = true;
     if (actions.killPod) {
       // KillPod: SyncPod stops whatever still runs through killPodWithSyncResult — concurrently,
       // with "Stopping container <name>" and no probe-level grace — and the pod is done. So a
       // lone container failing liveness under Never gets that message, not "failed liveness
       // probe" (which appears when another container keeps the pod alive).
-      await Promise.all(
-        this.runningContainers().map(([name, inst]) =>
-          this.runner.kill(this.containerSpec(name), inst, messages.stopping(name), 'Other'),
-        ),
-      );
+      await this.killInOrder(undefined);
       this.finishPod();
       return;
     }
@@ -273,7 +281,11 @@ export class PodWorker {
     for (const k of actions.kills) await this.runner.kill(k.container, k.instance, k.message, k.reason);
     for (const s of actions.starts) {
       if (this.mode !== 'active' || this.pod.metadata?.deletionTimestamp || this.removedFromStore) break;
+      const before = this.records.get(s.container.name)?.current;
       await this.runner.start(s.container, s.backoffFrom);
+      // The PLEG's ContainerStarted: a sidecar that started may let the next container start.
+      const now = this.records.get(s.container.name)?.current;
+      if (now !== before && isRunning(now) && isSidecarIn(this.pod, s.container.name)) this.requestSync();
     }
     this.refreshStatus(true);
   }
@@ -298,6 +310,7 @@ export class PodWorker {
         hostNetwork: this.pod.spec?.hostNetwork === true,
       });
       this.sandboxReady = true;
+      this.sandboxCreatedAt = this.deps.clock.now();
       return true;
     } catch (err) {
       this.deps.recorder.record(
@@ -333,12 +346,7 @@ export class PodWorker {
       this.refreshStatus(false);
     }
     this.terminationGraceSeconds = this.deletionGraceSeconds();
-    const grace = this.terminationGraceSeconds;
-    await Promise.all(
-      this.runningContainers().map(([name, inst]) =>
-        this.runner.kill(this.containerSpec(name), inst, messages.stopping(name), 'Other', grace),
-      ),
-    );
+    await this.killInOrder(this.terminationGraceSeconds);
     if (this.mode !== 'terminating') return;
     this.sandboxReady = false;
     this.podIsTerminal = true;
@@ -373,8 +381,34 @@ export class PodWorker {
     for (const [, inst] of this.runningContainers()) void this.runner.stop(inst, ms);
   }
 
+  /**
+   * killContainersWithSyncResult with terminationOrdering (spec §4.7): every `Stopping container`
+   * event at once, regular containers stopped concurrently, sidecars only after them and after
+   * the sidecars that follow them in the spec (reverse order), each within its own grace.
+   */
+  private async killInOrder(graceOverride: number | undefined): Promise<void> {
+    const running = new Map(this.runningContainers());
+    const kill = (name: string, inst: InstanceRecord, turn?: Promise<void>): Promise<void> =>
+      this.runner.kill(this.containerSpec(name), inst, messages.stopping(name), 'Other', graceOverride, turn);
+    const sidecars = (this.pod.spec?.initContainers ?? []).filter(
+      (c) => c.restartPolicy === 'Always' && running.has(c.name),
+    );
+    const sidecarNames = new Set(sidecars.map((c) => c.name));
+    const regular = [...running].filter(([name]) => !sidecarNames.has(name));
+    const regularDone = Promise.all(regular.map(([name, inst]) => kill(name, inst)));
+    const done: Promise<unknown>[] = [regularDone];
+    for (const c of [...sidecars].reverse()) {
+      const turn = Promise.all([...done]).then(() => undefined);
+      done.push(kill(c.name, running.get(c.name)!, turn));
+    }
+    await Promise.all(done);
+  }
+
   private containerSpec(name: string): Container {
-    return this.pod.spec?.containers?.find((c) => c.name === name) ?? { name };
+    return (
+      this.pod.spec?.containers?.find((c) => c.name === name) ??
+      this.pod.spec?.initContainers?.find((c) => c.name === name) ?? { name }
+    );
   }
 
   private runningContainers(): [string, InstanceRecord][] {
@@ -387,7 +421,8 @@ export class PodWorker {
   private refreshStatus(trigger: boolean): void {
     if (this.mode === 'finished' || this.statuses.frozen) return;
     const pod = this.pod;
-    const statuses = (pod.spec?.containers ?? []).map((spec) => {
+    const hasInit = (pod.spec?.initContainers ?? []).length > 0;
+    const toStatus = (spec: Container): ContainerStatus => {
       const record = this.record(spec.name);
       return containerStatus({
         spec,
@@ -395,18 +430,31 @@ export class PodWorker {
         shouldRestart: shouldContainerBeRestarted(pod, record),
         ready: false,
         started: false,
+        // convertToAPIContainerStatuses: not created yet, in a pod with init containers.
+        ...(hasInit ? { defaultWaitingReason: 'PodInitializing' } : {}),
       });
-    });
-    this.deps.probes.updatePodStatus(this.uid, statuses, trigger && this.mode !== 'stopping');
+    };
+    const statuses = (pod.spec?.containers ?? []).map(toStatus);
+    const initStatuses = hasInit ? (pod.spec?.initContainers ?? []).map(toStatus) : undefined;
+    const triggerReadiness = trigger && this.mode !== 'stopping';
+    if (initStatuses) this.deps.probes.updateInitContainerStatuses(pod, initStatuses, triggerReadiness);
+    this.deps.probes.updatePodStatus(this.uid, statuses, triggerReadiness);
     const next = buildPodStatus({
       pod,
       previous: this.statuses.current(),
       now: this.deps.clock.now(),
       containerStatuses: statuses,
+      ...(initStatuses
+        ? { initContainerStatuses: initStatuses, podHasInitialized: this.podInitialized }
+        : {}),
       podIsTerminal: this.podIsTerminal,
       podIP: this.sandboxInfo?.podIP,
       sandboxReady: this.sandboxReady,
     });
     this.statuses.set(pod, next);
   }
+}
+
+function isSidecarIn(pod: Pod, name: string): boolean {
+  return isSidecar(initContainerNamed(pod, name));
 }

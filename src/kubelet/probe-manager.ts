@@ -60,7 +60,9 @@ export class ProbeManager {
     const workers = new Map<string, ProbeWorker>();
     this.pods.set(uid, workers);
     const host = this.hostFor(uid, source);
-    for (const container of pod.spec?.containers ?? []) {
+    // Sidecars get workers too (spec §4.7); plain init containers cannot have probes.
+    const sidecars = (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always');
+    for (const container of [...sidecars, ...(pod.spec?.containers ?? [])]) {
       for (const type of WORKER_ORDER) {
         const spec = probeSpec(container, type);
         if (!spec) continue;
@@ -123,6 +125,27 @@ export class ProbeManager {
       }
       s.ready = ready;
     }
+  }
+
+  /**
+   * UpdatePodStatus for initContainerStatuses: `started` as for any container; a plain init
+   * container is ready once it completed (exit 0); a sidecar's readiness is a container's.
+   */
+  updateInitContainerStatuses(pod: Pod, statuses: ContainerStatus[], trigger: boolean): void {
+    const uid = pod.metadata?.uid ?? '';
+    const sidecars = new Set(
+      (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name),
+    );
+    const plain = statuses.filter((s) => !sidecars.has(s.name));
+    for (const s of plain) {
+      s.started = this.isContainerStarted(uid, s);
+      s.ready = s.state?.terminated?.exitCode === 0;
+    }
+    this.updatePodStatus(
+      uid,
+      statuses.filter((s) => sidecars.has(s.name)),
+      trigger,
+    );
   }
 
   stats(): { workers: number; probesRun: number } {

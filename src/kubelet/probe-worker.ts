@@ -202,7 +202,10 @@ export class ProbeWorker {
     const status = this.host.podStatus();
     if (!status) return true; // 1
     if (status.phase === 'Failed' || status.phase === 'Succeeded') return false; // 2
-    const c = findStatus(status.containerStatuses, this.container.name); // 3
+    // 3: a sidecar's status is among the init containers' (spec §4.7).
+    const c =
+      findStatus(status.containerStatuses, this.container.name) ??
+      findStatus(status.initContainerStatuses, this.container.name);
     if (!c || !c.containerID) return true;
     const pod = this.host.pod();
     const podUid = pod.metadata?.uid ?? '';
@@ -218,7 +221,12 @@ export class ProbeWorker {
     if (!running) {
       // 6
       this.results.set(this.containerId, 'Failure', podUid);
-      return !c.state?.terminated || pod.spec?.restartPolicy !== 'Never';
+      // A sidecar is restarted whatever the pod's policy: its worker carries on (spec §4.7).
+      return (
+        !c.state?.terminated ||
+        pod.spec?.restartPolicy !== 'Never' ||
+        this.container.restartPolicy === 'Always'
+      );
     }
     if (pod.metadata?.deletionTimestamp && this.probeType !== 'Readiness') {
       // 7: quiet shutdown.

@@ -10,6 +10,10 @@ export function shouldContainerBeRestarted(pod: Pod, rec: ContainerRecord): bool
   const cur = rec.current;
   if (!cur) return true; // never created
   if (!cur.exit) return false; // running
+  // Sidecars are restarted whatever the pod's policy (spec §4.7).
+  if (pod.spec?.initContainers?.some((c) => c.name === rec.name && c.restartPolicy === 'Always')) {
+    return true;
+  }
   const policy = pod.spec?.restartPolicy ?? 'Always';
   if (policy === 'Never') return false;
   if (policy === 'OnFailure' && cur.exit.exitCode === 0) return false;

@@ -35,7 +35,8 @@ function fromTerminated(t: ContainerStateTerminated, id: string, now: number): I
  */
 export function seedRecords(pod: Pod, now: number): ContainerRecord[] {
   const out: ContainerRecord[] = [];
-  for (const s of pod.status?.containerStatuses ?? []) {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const s of statuses) {
     const rec: ContainerRecord = { name: s.name, restartCount: s.restartCount ?? 0 };
     const last = s.lastState?.terminated;
     const id = s.containerID ?? '';

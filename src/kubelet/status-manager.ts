@@ -40,15 +40,19 @@ export class PodStatusManager {
   patch(pod: Pod, u: ResultUpdate): void {
     const prev = this.status;
     if (!prev || this.frozen) return;
-    const idx = prev.containerStatuses?.findIndex((c) => c.containerID === u.containerId) ?? -1;
-    const old = prev.containerStatuses?.[idx];
+    // A sidecar's result patches initContainerStatuses (spec §4.7).
+    const list = prev.containerStatuses?.some((c) => c.containerID === u.containerId)
+      ? 'containerStatuses'
+      : 'initContainerStatuses';
+    const idx = prev[list]?.findIndex((c) => c.containerID === u.containerId) ?? -1;
+    const old = prev[list]?.[idx];
     if (!old) return;
     const value = u.result === 'Success';
     const field = u.probeType === 'Readiness' ? 'ready' : 'started';
     if (old[field] === value) return;
-    const containerStatuses = [...(prev.containerStatuses ?? [])];
-    containerStatuses[idx] = { ...old, [field]: value };
-    let next: PodStatus = { ...prev, containerStatuses };
+    const statuses = [...(prev[list] ?? [])];
+    statuses[idx] = { ...old, [field]: value };
+    let next: PodStatus = { ...prev, [list]: statuses };
     if (field === 'ready') next = withReadyConditions(pod, next, this.clock.now());
     this.status = next;
     this.write(pod);

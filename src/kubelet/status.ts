@@ -30,6 +30,8 @@ export interface ContainerStatusInput {
   shouldRestart: boolean;
   ready: boolean;
   started: boolean;
+  /** The waiting reason before the first instance: `PodInitializing` in a pod with init containers. */
+  defaultWaitingReason?: string;
 }
 
 export function terminatedState(inst: InstanceRecord): ContainerStateTerminated {
@@ -53,7 +55,7 @@ export function containerStatus(input: ContainerStatusInput): ContainerStatus {
   const { spec, record } = input;
   const cur = record.current;
   let state: ContainerState;
-  if (!cur) state = { waiting: { reason: 'ContainerCreating' } };
+  if (!cur) state = { waiting: { reason: input.defaultWaitingReason ?? 'ContainerCreating' } };
   else if (cur.exit) state = { terminated: terminatedState(cur) };
   else state = { running: { startedAt: rfc3339(cur.startedAt) } };
   let lastState: ContainerState = record.previous?.exit
@@ -77,13 +79,52 @@ export function containerStatus(input: ContainerStatusInput): ContainerStatus {
   return status;
 }
 
-/** getPhase (kubelet_pods.go), spec §4.6, for regular containers. */
-export function podPhase(pod: Pod, statuses: ContainerStatus[], podIsTerminal: boolean): string {
+export interface InitStatusInput {
+  statuses: ContainerStatus[];
+  /** Initialization completed once (a new sandbox would start it over). */
+  podHasInitialized: boolean;
+}
+
+/**
+ * getPhase (kubelet_pods.go), spec §4.6 and §4.7: plain init containers still to complete keep
+ * the pod Pending, a failed one fails it under Never; sidecars count as running containers, and
+ * only while they are not started do they keep an uninitialized pod Pending.
+ */
+export function podPhase(
+  pod: Pod,
+  statuses: ContainerStatus[],
+  podIsTerminal: boolean,
+  init?: InitStatusInput,
+): string {
   let running = 0;
   let waiting = 0;
   let stopped = 0;
   let succeeded = 0;
   let unknown = 0;
+  let pendingInit = 0;
+  let pendingSidecars = 0;
+  let failedInit = 0;
+  for (const c of pod.spec?.initContainers ?? []) {
+    const s = init?.statuses.find((x) => x.name === c.name);
+    if (c.restartPolicy === 'Always') {
+      if (!s) {
+        unknown++;
+      } else if (s.state?.running) {
+        if (!s.started) pendingSidecars++;
+        running++;
+      } else if (s.state?.waiting && !s.lastState?.terminated) {
+        pendingSidecars++;
+        waiting++;
+      } else if (!s.state?.terminated && !s.state?.waiting) {
+        pendingSidecars++;
+        unknown++;
+      }
+      continue;
+    }
+    const lastExit = s?.state?.terminated ?? (s?.state?.waiting ? s.lastState?.terminated : undefined);
+    if (!s || s.state?.running || !lastExit) pendingInit++;
+    else if (lastExit.exitCode !== 0) failedInit++;
+  }
   for (const c of pod.spec?.containers ?? []) {
     const s = statuses.find((x) => x.name === c.name);
     if (!s) {
@@ -100,6 +141,8 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[], podIsTerminal: b
       unknown++;
     }
   }
+  if (failedInit > 0 && pod.spec?.restartPolicy === 'Never') return 'Failed';
+  if (pendingInit > 0 || (pendingSidecars > 0 && !init?.podHasInitialized)) return 'Pending';
   if (waiting > 0) return 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
@@ -117,10 +160,21 @@ function goList(names: string[]): string {
   return `[${names.join(' ')}]`;
 }
 
-/** GenerateContainersReadyCondition (status/generate.go), spec §2.4. */
-export function containersReadyCondition(pod: Pod, statuses: ContainerStatus[], phase: string): PodCondition {
+/** GenerateContainersReadyCondition (status/generate.go), spec §2.4; sidecars count (§4.7). */
+export function containersReadyCondition(
+  pod: Pod,
+  statuses: ContainerStatus[],
+  phase: string,
+  initStatuses: ContainerStatus[] = [],
+): PodCondition {
   const unknown: string[] = [];
   const unready: string[] = [];
+  for (const c of pod.spec?.initContainers ?? []) {
+    if (c.restartPolicy !== 'Always') continue;
+    const s = initStatuses.find((x) => x.name === c.name);
+    if (!s) unknown.push(c.name);
+    else if (!s.ready) unready.push(c.name);
+  }
   for (const c of pod.spec?.containers ?? []) {
     const s = statuses.find((x) => x.name === c.name);
     if (!s) unknown.push(c.name);
@@ -173,9 +227,47 @@ export function readyCondition(
   return { type: 'Ready', status: 'True' };
 }
 
-/** GeneratePodInitializedCondition for a pod without init containers. */
-export function initializedCondition(phase: string): PodCondition {
-  if (phase === 'Succeeded') return { type: 'Initialized', status: 'True', reason: 'PodCompleted' };
+/**
+ * GeneratePodInitializedCondition (status/generate.go): True once plain init containers completed
+ * and sidecars started, or once any regular container ran; else ContainersNotInitialized.
+ */
+export function initializedCondition(
+  phase: string,
+  pod?: Pod,
+  initStatuses: ContainerStatus[] = [],
+  statuses: ContainerStatus[] = [],
+): PodCondition {
+  const inits = pod?.spec?.initContainers ?? [];
+  const unknown: string[] = [];
+  const incomplete: string[] = [];
+  for (const c of inits) {
+    const s = initStatuses.find((x) => x.name === c.name);
+    if (!s) unknown.push(c.name);
+    else if (c.restartPolicy === 'Always') {
+      if (!s.started) incomplete.push(c.name);
+    } else if (s.state?.terminated?.exitCode !== 0) incomplete.push(c.name);
+  }
+  if (phase === 'Succeeded' && unknown.length === 0) {
+    return { type: 'Initialized', status: 'True', reason: 'PodCompleted' };
+  }
+  if (inits.length === 0) return { type: 'Initialized', status: 'True' };
+  const regularStarted = statuses.some(
+    (s) =>
+      (s.state?.running || s.state?.terminated) &&
+      (pod?.spec?.containers ?? []).some((c) => c.name === s.name),
+  );
+  if (regularStarted) return { type: 'Initialized', status: 'True' };
+  const messages: string[] = [];
+  if (unknown.length > 0) messages.push(`containers with unknown status: ${goList(unknown)}`);
+  if (incomplete.length > 0) messages.push(`containers with incomplete status: ${goList(incomplete)}`);
+  if (messages.length > 0) {
+    return {
+      type: 'Initialized',
+      status: 'False',
+      reason: 'ContainersNotInitialized',
+      message: messages.join(', '),
+    };
+  }
   return { type: 'Initialized', status: 'True' };
 }
 
@@ -185,6 +277,9 @@ export interface PodStatusInput {
   previous: PodStatus | undefined;
   now: number;
   containerStatuses: ContainerStatus[];
+  /** Present when the pod has init containers (spec §4.7). */
+  initContainerStatuses?: ContainerStatus[];
+  podHasInitialized?: boolean;
   /** The kubelet is finishing the pod (deletion): containers will not restart (§4.6). */
   podIsTerminal: boolean;
   podIP: string | undefined;
@@ -199,15 +294,19 @@ export interface PodStatusInput {
  */
 export function buildPodStatus(input: PodStatusInput): PodStatus {
   const { pod, previous, containerStatuses } = input;
-  let phase = podPhase(pod, containerStatuses, input.podIsTerminal);
+  const initStatuses = input.initContainerStatuses;
+  const init = initStatuses
+    ? { statuses: initStatuses, podHasInitialized: input.podHasInitialized === true }
+    : undefined;
+  let phase = podPhase(pod, containerStatuses, input.podIsTerminal, init);
   const prevPhase = previous?.phase ?? pod.status?.phase;
   if ((prevPhase === 'Succeeded' || prevPhase === 'Failed') && phase !== prevPhase) phase = prevPhase;
 
   const others = (pod.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type));
-  const containersReady = containersReadyCondition(pod, containerStatuses, phase);
+  const containersReady = containersReadyCondition(pod, containerStatuses, phase, initStatuses);
   const generated: PodCondition[] = [
     { type: 'PodReadyToStartContainers', status: input.sandboxReady ? 'True' : 'False' },
-    initializedCondition(phase),
+    initializedCondition(phase, pod, initStatuses, containerStatuses),
     readyCondition(pod, containersReady, others),
     containersReady,
     { type: 'PodScheduled', status: 'True' },
@@ -221,6 +320,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
     status.podIPs = [{ ip: input.podIP }];
   }
   status.startTime = previous?.startTime ?? pod.status?.startTime ?? rfc3339(input.now);
+  if (initStatuses) status.initContainerStatuses = initStatuses;
   status.containerStatuses = containerStatuses;
   status.qosClass = podQosClass(pod);
   return status;
@@ -234,7 +334,7 @@ export function withReadyConditions(pod: Pod, status: PodStatus, now: number): P
   const statuses = status.containerStatuses ?? [];
   const phase = status.phase ?? 'Pending';
   const others = (pod.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type));
-  const containersReady = containersReadyCondition(pod, statuses, phase);
+  const containersReady = containersReadyCondition(pod, statuses, phase, status.initContainerStatuses);
   const fresh: Record<string, PodCondition> = {
     Ready: readyCondition(pod, containersReady, others),
     ContainersReady: containersReady,
