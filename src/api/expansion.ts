@@ -1,5 +1,13 @@
 import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
 import { goQuote } from '../util/goquote.js';
+import {
+  EnvSourceError,
+  resolveEnvFrom,
+  resolveKeyRef,
+  sourceCache,
+  type EnvEvent,
+  type EnvSourceLookup,
+} from './configmap-env.js';
 import { convertDownwardAPIFieldLabel, splitSubscriptedPath } from './validation-env.js';
 
 /**
@@ -56,6 +64,8 @@ export interface EnvironmentContext {
   podDir: string;
   /** The node's own variables (PATH, HOME, ...), chosen by the caller. */
   baseEnv: Record<string, string>;
+  /** Where ConfigMaps and Secrets are read from; without it `envFrom`/key refs are an error. */
+  envSources?: EnvSourceLookup;
 }
 
 export interface PodEnvironment {
@@ -66,6 +76,8 @@ export interface PodEnvironment {
    * The base environment is left out, as Kubernetes leaves out the image's environment.
    */
   expansionEnv: Record<string, string>;
+  /** Events the kubelet records on the pod meanwhile (InvalidEnvironmentVariableNames). */
+  events: EnvEvent[];
 }
 
 /**
@@ -78,8 +90,26 @@ export function podEnvironment(pod: Pod, container: Container, ctx: EnvironmentC
   const expansionEnv: Record<string, string> = { TMPDIR: ctx.podDir, POD_DIR: ctx.podDir };
   const env: Record<string, string> = { ...ctx.baseEnv, ...expansionEnv };
   const errors: string[] = [];
+  const events: EnvEvent[] = [];
   const mapping = (name: string): string | undefined =>
     Object.hasOwn(expansionEnv, name) ? expansionEnv[name] : undefined;
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const lookup = ctx.envSources;
+  const cache = lookup ? sourceCache(lookup, namespace) : undefined;
+  // envFrom comes first; `env` entries override it and may `$(VAR)`-expand its variables.
+  if (lookup && cache && (container.envFrom?.length ?? 0) > 0) {
+    try {
+      const from = resolveEnvFrom(container, namespace, lookup, cache);
+      events.push(...from.events);
+      Object.assign(expansionEnv, from.vars);
+      Object.assign(env, from.vars);
+    } catch (err) {
+      if (!(err instanceof EnvSourceError)) throw err;
+      return { env, errors: [err.message], expansionEnv, events };
+    }
+  } else if ((container.envFrom?.length ?? 0) > 0) {
+    errors.push('envFrom: podvisor has no ConfigMap/Secret source here');
+  }
   for (const e of container.env ?? []) {
     let value = e.value ?? '';
     if (value !== '') {
@@ -93,13 +123,23 @@ export function podEnvironment(pod: Pod, container: Container, ctx: EnvironmentC
       );
       if (resolved.error !== undefined) errors.push(`env ${goQuote(e.name)}: ${resolved.error}`);
       value = resolved.value ?? '';
+    } else if (cache && (e.valueFrom?.configMapKeyRef || e.valueFrom?.secretKeyRef)) {
+      try {
+        const resolved = resolveKeyRef(e, namespace, cache);
+        // An optional reference whose source or key is missing leaves the variable out.
+        if (resolved === undefined) continue;
+        value = resolved;
+      } catch (err) {
+        if (!(err instanceof EnvSourceError)) throw err;
+        return { env, errors: [err.message], expansionEnv, events };
+      }
     } else if (e.valueFrom) {
       errors.push(`env ${goQuote(e.name)}: podvisor can only resolve valueFrom.fieldRef (the downward API)`);
     }
     expansionEnv[e.name] = value;
     env[e.name] = value;
   }
-  return { env, errors, expansionEnv };
+  return { env, errors, expansionEnv, events };
 }
 
 /** fieldpath.FormatMap: `key="value"` lines, sorted by key, values Go-quoted. */

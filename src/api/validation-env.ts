@@ -4,8 +4,8 @@ import { isConfigMapKey, isDNS1123Subdomain, isEnvVarName, isQualifiedName } fro
 
 /**
  * `env` and `envFrom` validation as Kubernetes does it (ValidateEnv, validateEnvVarValueFrom,
- * validateObjectFieldSelector, ValidateEnvFrom), plus podvisor's refusals for sources it cannot
- * provide yet (ConfigMaps, Secrets, container resources).
+ * validateObjectFieldSelector, ValidateEnvFrom), plus podvisor's refusal of container resources,
+ * which it does not track. ConfigMaps and Secrets are resolved by the kubelet at container start.
  */
 
 /** Downward API fields an env var may use (validEnvDownwardAPIFieldPathExpressions), sorted. */
@@ -40,8 +40,6 @@ const RESOURCE_FIELD_EXPRESSIONS = [
   'requests.memory',
 ];
 
-const NO_CONFIGMAPS = 'podvisor has no ConfigMaps yet: set the variable with value instead';
-const NO_SECRETS = 'podvisor has no Secrets yet: set the variable with value instead';
 const NO_RESOURCES = 'podvisor does not track container resources: set the variable with value instead';
 
 /** fieldpath.SplitMaybeSubscriptedPath: `metadata.labels['app']` → [`metadata.labels`, `app`]. */
@@ -125,12 +123,10 @@ function validateEnvVarValueFrom(ev: EnvVar, path: string): FieldError[] {
   if (from.configMapKeyRef) {
     sources++;
     errs.push(...validateKeySelector(from.configMapKeyRef, `${path}.configMapKeyRef`));
-    errs.push(forbidden(`${path}.configMapKeyRef`, NO_CONFIGMAPS));
   }
   if (from.secretKeyRef) {
     sources++;
     errs.push(...validateKeySelector(from.secretKeyRef, `${path}.secretKeyRef`));
-    errs.push(forbidden(`${path}.secretKeyRef`, NO_SECRETS));
   }
   if (sources === 0) {
     errs.push(
@@ -165,16 +161,12 @@ export function validateEnvFrom(sources: EnvFromSource[] | undefined, path: stri
     const p = `${path}[${i}]`;
     if (src.prefix) errs.push(...isEnvVarName(src.prefix).map((m) => invalid(`${p}.prefix`, src.prefix, m)));
     let count = 0;
-    for (const [key, detail] of [
-      ['configMapRef', 'podvisor has no ConfigMaps yet: set the variables in env instead'],
-      ['secretRef', 'podvisor has no Secrets yet: set the variables in env instead'],
-    ] as const) {
+    for (const key of ['configMapRef', 'secretRef'] as const) {
       const ref = src[key];
       if (!ref) continue;
       count++;
       if (!ref.name) errs.push(required(`${p}.${key}.name`));
       else errs.push(...isDNS1123Subdomain(ref.name).map((m) => invalid(`${p}.${key}.name`, ref.name, m)));
-      errs.push(forbidden(`${p}.${key}`, detail));
     }
     // Kubernetes reports these two on the envFrom list itself.
     if (count === 0) errs.push(invalid(path, '', 'must specify one of: `configMapRef` or `secretRef`'));

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, statusOf, type StatusObject } from './status.js';
+import { decodeKubeProtobuf } from './protobuf-config.js';
 
 /** The apiserver's request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -97,6 +98,11 @@ export function decodeBody(req: IncomingMessage, body: Buffer): unknown {
     } catch (err) {
       throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
     }
+  }
+  // Typed kubectl commands (create configmap/secret) send protobuf; those kinds are decoded.
+  if (type === 'application/vnd.kubernetes.protobuf') {
+    const decoded = decodeKubeProtobuf(body);
+    if (decoded !== undefined) return decoded;
   }
   throw new ApiError(
     415,

@@ -224,11 +224,12 @@ describe('kubelet: CrashLoopBackOff (§4.5, §8.B)', () => {
     );
     const s = h.cstatus('web');
     assert.equal(s.state?.waiting?.reason, 'CreateContainerConfigError');
-    assert.match(s.state?.waiting?.message ?? '', /TOKEN/);
+    // makeEnvironmentVariables: the secret manager's NotFound error, as the kubelet reports it.
+    assert.equal(s.state?.waiting?.message, 'secret "s" not found');
     assert.equal(h.get('web')?.status?.phase, 'Pending');
     await h.advance(30_000);
     assert.equal(h.recorder.withReason('Failed').length, 4);
-    assert.match(h.recorder.withReason('Failed')[0]?.message ?? '', /^Error: env "TOKEN"/);
+    assert.equal(h.recorder.withReason('Failed')[0]?.message, 'Error: secret "s" not found');
     assert.equal(h.runtime.instances.length, 0);
     assert.equal(h.cstatus('web').restartCount, 0);
   });
