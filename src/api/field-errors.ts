@@ -50,9 +50,18 @@ export function formatInvalid(kind: string, name: string, errors: FieldError[]):
   return `${head}: [${messages.join(', ')}]`;
 }
 
+/** A value already in Go's %#v form (e.g. `map[string]string{"app":"web"}`), printed as it is. */
+export class GoSyntax {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
+  }
+}
+
 /** How apimachinery prints a bad value: simple types with %v, strings with %q, nil as null. */
 function formatGoValue(value: unknown): string {
   if (value === undefined || value === null) return 'null';
+  if (value instanceof GoSyntax) return value.text;
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);

@@ -2,7 +2,13 @@ import type { KubeObject, Pod } from '../../api/types.js';
 import { ApiError, type ApiClient } from '../client.js';
 import { connect, withInterrupt, type CommandContext } from '../context.js';
 import { CliError, EXIT_ERROR, EXIT_OK, usageError } from '../errors.js';
-import { collectionPath, objectPath, resolveResource } from '../resources.js';
+import {
+  collectionPath,
+  objectPath,
+  resolveResource,
+  singular,
+  type SupportedResource,
+} from '../resources.js';
 import { parseTargets } from './get.js';
 import { loadForClient } from './manifest-input.js';
 
@@ -17,9 +23,24 @@ export interface DeleteOptions {
 }
 
 interface Target {
+  resource: SupportedResource;
   namespace: string;
   name: string;
 }
+
+/** What `delete` handles; workloads cascade to their pods (propagationPolicy Background, as kubectl). */
+const DELETABLE: readonly SupportedResource[] = [
+  'pods',
+  'replicasets',
+  'deployments',
+  'replicationcontrollers',
+];
+const RESOURCE_OF_KIND: Readonly<Record<string, SupportedResource>> = {
+  Pod: 'pods',
+  ReplicaSet: 'replicasets',
+  Deployment: 'deployments',
+  ReplicationController: 'replicationcontrollers',
+};
 
 interface List<T> {
   metadata?: { resourceVersion?: string };
@@ -42,12 +63,13 @@ export async function runDelete(
     );
   }
   const gracePeriod = opts.now ? 1 : opts.gracePeriod;
-  const targets = await collectTargets(ctx, first, rest, opts);
+  const { targets, resource: allOf } = await collectTargets(ctx, first, rest, opts);
   const client = await connect(ctx);
   if (opts.all) {
     const ns = opts.namespace || 'default';
-    const list = await client.get<List<Pod>>(collectionPath('pods', ns));
-    for (const p of list.items ?? []) targets.push({ namespace: ns, name: p.metadata?.name ?? '' });
+    const list = await client.get<List<Pod>>(collectionPath(allOf, ns));
+    for (const p of list.items ?? [])
+      targets.push({ resource: allOf, namespace: ns, name: p.metadata?.name ?? '' });
     if (targets.length === 0) ctx.io.stderr.write(`No resources found\n`);
   }
   const body: Record<string, unknown> = {
@@ -63,10 +85,10 @@ export async function runDelete(
     try {
       const res = await client.request<KubeObject & { details?: { uid?: string } }>(
         'DELETE',
-        objectPath('pods', target.namespace, target.name),
+        objectPath(target.resource, target.namespace, target.name),
         { body },
       );
-      ctx.io.stdout.write(`pod "${target.name}" deleted\n`);
+      ctx.io.stdout.write(`${singular(target.resource)} "${target.name}" deleted\n`);
       const uid = res.kind === 'Status' ? res.details?.uid : res.metadata?.uid;
       deleted.push({ target, ...(uid ? { uid } : {}) });
     } catch (err) {
@@ -92,24 +114,27 @@ async function collectTargets(
   first: string | undefined,
   rest: string[],
   opts: DeleteOptions,
-): Promise<Target[]> {
+): Promise<{ targets: Target[]; resource: SupportedResource }> {
   const files = opts.filename ?? [];
   if (files.length > 0) {
     if (first !== undefined) {
       throw usageError('error: pass either -f FILE or a resource and names, not both');
     }
     const { objects } = await loadForClient(ctx, files, 'deleted', { quiet: true });
-    return objects.map(({ object }) => {
-      if (object.kind !== 'Pod') {
+    const targets = objects.map(({ object }) => {
+      const resource = RESOURCE_OF_KIND[object.kind];
+      if (!resource) {
         throw new CliError(
-          `error: podvisor does not support deleting ${object.kind} objects yet: only Pods in this version`,
+          `error: podvisor does not support deleting ${object.kind} objects yet: only ${Object.keys(RESOURCE_OF_KIND).join(', ')} in this version`,
         );
       }
       return {
+        resource,
         namespace: object.metadata.namespace || opts.namespace || 'default',
         name: object.metadata.name,
       };
     });
+    return { targets, resource: 'pods' };
   }
   if (first === undefined) {
     throw usageError(
@@ -117,12 +142,15 @@ async function collectTargets(
     );
   }
   const { resourceWord, names } = parseTargets(first, rest);
-  resolveResource(resourceWord, ['pods']);
+  const resource = resolveResource(resourceWord, DELETABLE);
   if (names.length === 0 && !opts.all) {
     throw usageError('error: resource(s) were provided, but no name was specified: pass NAME..., or --all');
   }
   if (names.length > 0 && opts.all) throw usageError('error: pass either NAME... or --all, not both');
-  return names.map((name) => ({ namespace: opts.namespace || 'default', name }));
+  return {
+    targets: names.map((name) => ({ resource, namespace: opts.namespace || 'default', name })),
+    resource,
+  };
 }
 
 /** Waits until the pod (this uid) is gone: list, then watch from the list's RV until DELETED. */
@@ -133,7 +161,7 @@ async function waitForDeletion(
   signal: AbortSignal,
 ): Promise<void> {
   const fieldSelector = `metadata.name=${target.name}`;
-  const path = collectionPath('pods', target.namespace);
+  const path = collectionPath(target.resource, target.namespace);
   while (!signal.aborted) {
     const list = await client.get<List<Pod>>(path, { fieldSelector });
     const current = (list.items ?? []).find((p) => p.metadata?.name === target.name);

@@ -1,0 +1,112 @@
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
+import type { PodTemplateSpec, ReplicationController } from 'kubernetes-types/core/v1.js';
+import { decodeAs } from '../decode.js';
+import { notSupported, required, type FieldError } from '../field-errors.js';
+import type { KubeObject } from '../types.js';
+import { goQuote } from '../../util/goquote.js';
+import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from './defaults.js';
+import { validateDeployment, validateReplicaSet, validateReplicationController } from './validation.js';
+
+/** The workload kinds podvisor serves, with their apiVersion and REST plural. */
+export const WORKLOAD_KINDS = {
+  ReplicaSet: { apiVersion: 'apps/v1', resource: 'replicasets' },
+  Deployment: { apiVersion: 'apps/v1', resource: 'deployments' },
+  ReplicationController: { apiVersion: 'v1', resource: 'replicationcontrollers' },
+} as const;
+
+export type WorkloadKind = keyof typeof WORKLOAD_KINDS;
+
+export function isWorkloadKind(kind: unknown): kind is WorkloadKind {
+  return typeof kind === 'string' && Object.prototype.hasOwnProperty.call(WORKLOAD_KINDS, kind);
+}
+
+export interface WorkloadAdmission {
+  object?: KubeObject;
+  errors: FieldError[];
+  warnings: string[];
+  unknownFields?: string[];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The template decoded as the pod schema decodes a Pod: wrong types are errors, unknown fields
+ * are reported under `spec.template.` (for fieldValidation), and dropped.
+ */
+function decodeTemplate(template: unknown): {
+  template?: PodTemplateSpec;
+  errors: FieldError[];
+  unknownFields: string[];
+} {
+  if (template === undefined || template === null) return { errors: [], unknownFields: [] };
+  if (!isPlainObject(template)) {
+    return {
+      errors: [
+        { type: 'Invalid value', field: 'spec.template', value: template, detail: 'must be an object' },
+      ],
+      unknownFields: [],
+    };
+  }
+  const decoded = decodeAs('Pod', { metadata: template.metadata, spec: template.spec });
+  const prefix = (f: string): string => `spec.template.${f}`;
+  const errors = decoded.errors.map((e) => ({ ...e, field: prefix(e.field) }));
+  const value = decoded.value as { metadata?: PodTemplateSpec['metadata']; spec?: PodTemplateSpec['spec'] };
+  const out: PodTemplateSpec = {};
+  if (value.metadata) out.metadata = value.metadata;
+  if (value.spec) out.spec = value.spec;
+  return { template: out, errors, unknownFields: decoded.unknownFields.map(prefix) };
+}
+
+/**
+ * Defaults and validates a ReplicaSet, Deployment or ReplicationController (apps/v1, v1). A new
+ * object starts at generation 1 with no status (the strategies' PrepareForCreate); the REST
+ * layer's prepareUpdate keeps both right on update.
+ */
+export function admitWorkload(kind: WorkloadKind, obj: unknown): WorkloadAdmission {
+  if (!isPlainObject(obj)) {
+    return {
+      errors: [{ type: 'Invalid value', field: '<root>', value: obj, detail: 'must be an object' }],
+      warnings: [],
+    };
+  }
+  const want = WORKLOAD_KINDS[kind].apiVersion;
+  const typeErrors: FieldError[] = [];
+  if (!obj.apiVersion) typeErrors.push(required('apiVersion'));
+  else if (obj.apiVersion !== want) typeErrors.push(notSupported('apiVersion', obj.apiVersion, [want]));
+  if (obj.kind !== kind) typeErrors.push(notSupported('kind', obj.kind ?? '', [kind]));
+  const spec = obj.spec;
+  if (spec !== undefined && spec !== null && !isPlainObject(spec))
+    typeErrors.push({ type: 'Invalid value', field: 'spec', value: spec, detail: 'must be an object' });
+  const specObj = isPlainObject(spec) ? spec : {};
+  const decoded = decodeTemplate(specObj.template);
+  typeErrors.push(...decoded.errors);
+  const unknownFields = decoded.unknownFields;
+  const warnings = unknownFields.map((f) => `unknown field ${goQuote(f)}`);
+  if (typeErrors.length > 0) return { errors: typeErrors, warnings, unknownFields };
+  const input = {
+    ...obj,
+    metadata: isPlainObject(obj.metadata) ? { ...obj.metadata } : {},
+    spec: { ...specObj, ...(decoded.template ? { template: decoded.template } : {}) },
+  };
+  delete (input as { status?: unknown }).status;
+  let object: KubeObject;
+  let errors: FieldError[];
+  if (kind === 'ReplicaSet') {
+    const rs = defaultReplicaSet(input as unknown as ReplicaSet);
+    errors = validateReplicaSet(rs);
+    object = rs as KubeObject;
+  } else if (kind === 'Deployment') {
+    const d = defaultDeployment(input as unknown as Deployment);
+    errors = validateDeployment(d);
+    object = d as KubeObject;
+  } else {
+    const rc = defaultReplicationController(input as unknown as ReplicationController);
+    errors = validateReplicationController(rc);
+    object = rc as KubeObject;
+  }
+  if (errors.length > 0) return { errors, warnings, unknownFields };
+  const created = { ...object, metadata: { ...object.metadata, generation: 1 } };
+  return { object: created, errors, warnings, unknownFields };
+}
