@@ -31,6 +31,7 @@ const MODULES: Readonly<Record<string, string>> = {
   'core/v1': 'io.k8s.api.core.v1',
   'apps/v1': 'io.k8s.api.apps.v1',
   'autoscaling/v1': 'io.k8s.api.autoscaling.v1',
+  'discovery/v1': 'io.k8s.api.discovery.v1',
   'policy/v1': 'io.k8s.api.policy.v1',
   'meta/v1': 'io.k8s.apimachinery.pkg.apis.meta.v1',
   runtime: 'io.k8s.apimachinery.pkg.runtime',
