@@ -6,6 +6,9 @@ import { notSupported, required, type FieldError } from './field-errors.js';
 import { goQuote } from '../util/goquote.js';
 import { validatePod } from './validation.js';
 import { podWarnings } from './warnings.js';
+import { admitService } from './service.js';
+import { admitConfigKind, CONFIG_KINDS } from './podpreset.js';
+import { admitWorkload, isWorkloadKind, WORKLOAD_KINDS } from './workloads/admission.js';
 
 /**
  * The one entry point for turning an untrusted object into a stored Pod: Kubernetes defaults
@@ -81,7 +84,12 @@ export interface ObjectAdmission {
 }
 
 /** The kinds podvisor admits, by apiVersion; everything else is refused with `kindError`. */
-const SUPPORTED: Readonly<Record<string, string>> = { Pod: 'v1' };
+const SUPPORTED: Readonly<Record<string, string>> = {
+  Pod: 'v1',
+  Service: 'v1',
+  ...CONFIG_KINDS,
+  ...Object.fromEntries(Object.entries(WORKLOAD_KINDS).map(([k, v]) => [k, v.apiVersion])),
+};
 
 /**
  * Admits any manifest object: checks apiVersion and kind, then runs the kind's admission.
@@ -107,13 +115,19 @@ export function admitObject(obj: unknown): ObjectAdmission {
   const wantVersion = SUPPORTED[kind];
   if (wantVersion === undefined) {
     return refuse(
-      `kind ${goQuote(kind)} (${apiVersion}) is not supported yet: podvisor runs Pods in this version`,
+      `kind ${goQuote(kind)} (${apiVersion}) is not supported yet: podvisor runs ${Object.keys(SUPPORTED).join(', ')} in this version`,
     );
   }
   if (apiVersion !== wantVersion) {
     return refuse(
       `no matches for kind ${goQuote(kind)} in version ${goQuote(apiVersion)}: ${kind} is ${wantVersion}`,
     );
+  }
+  if (isWorkloadKind(kind)) return admitWorkload(kind, obj);
+  if (Object.hasOwn(CONFIG_KINDS, kind)) return admitConfigKind(kind, obj);
+  if (kind === 'Service') {
+    const svc = admitService(obj);
+    return { object: svc.service, errors: svc.errors, warnings: svc.warnings };
   }
   const admitted = admitPod(obj);
   return {

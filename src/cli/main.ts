@@ -15,6 +15,14 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function nodeCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 100) {
+    throw new InvalidArgumentError('want a whole number of nodes from 1 to 100.');
+  }
+  return n;
+}
+
 function goDuration(value: string): number {
   const ms = parseGoDuration(value);
   if (ms === undefined || ms < 0)
@@ -71,6 +79,17 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
     .option('--node-name <name>', "the node's name (default: the host name)")
     .option('--crash-loop-backoff-initial <duration>', 'first CrashLoopBackOff delay', goDuration)
     .option('--max-container-restart-period <duration>', 'CrashLoopBackOff ceiling', goDuration)
+    .option('--nodes <n>', 'virtual nodes to run (node-1 … node-N when more than 1)', nodeCount)
+    .option(
+      '--node-monitor-grace-period <duration>',
+      'silence before a node is marked NotReady (default 50s)',
+      goDuration,
+    )
+    .option(
+      '--pod-eviction-timeout <duration>',
+      "how long pods tolerate their node's NotReady (default 5m0s)",
+      goDuration,
+    )
     .option('--plain', 'no colours in the event stream')
     .action(
       run(async (ctx, opts: Record<string, unknown>) => {
@@ -154,8 +173,8 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       }),
     );
 
-  namespaceOption(command('delete', 'delete pods and wait until they are gone'))
-    .argument('[resource]', 'pod|pods|po (or pod/NAME)')
+  namespaceOption(command('delete', 'delete pods or workloads (cascading) and wait until they are gone'))
+    .argument('[resource]', 'pod|rs|deploy|rc (or TYPE/NAME)')
     .argument('[names...]', 'pod names')
     .option('-f, --filename <path>', 'delete the pods of manifest files (repeatable)', collect, [])
     .option('--grace-period <seconds>', 'seconds the pod gets to stop (-1: its own)', integer)
@@ -170,6 +189,17 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       }),
     );
 
+  namespaceOption(command('scale', 'set the replicas of a deployment, replicaset or replicationcontroller'))
+    .argument('<resource>', 'deploy|rs|rc (or TYPE/NAME)')
+    .argument('[names...]', 'names')
+    .option('--replicas <n>', 'the new number of replicas', integer)
+    .action(
+      run(async (ctx, resource: string, names: string[], opts: Record<string, unknown>) => {
+        const { runScale } = await import('./commands/scale.js');
+        return runScale(ctx, resource, names, opts);
+      }),
+    );
+
   command('kubeconfig', 'print a kubeconfig (server + token) for kubectl --kubeconfig or KUBECONFIG')
     .option('--output-file <path>', 'write it to this file (mode 0600) instead of printing it')
     .action(
@@ -179,10 +209,43 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       }),
     );
 
+  command(
+    'node',
+    'stop or start a virtual node: stop kills it as a dying machine would; start brings it back',
+  )
+    .argument('<action>', 'stop|start')
+    .argument('<name>', "the node's name (podvisor get nodes / kubectl get nodes)")
+    .action(
+      run(async (ctx, action: string, name: string) => {
+        const { runNode } = await import('./commands/node.js');
+        return runNode(ctx, action, name);
+      }),
+    );
+
+  const rollout = command('rollout', "a deployment's rollout: status, undo, history (as kubectl rollout)");
+  const rolloutAction = (action: 'status' | 'undo' | 'history', description: string): Command =>
+    namespaceOption(rollout.command(action).description(description))
+      .argument('<resource>', 'deploy/NAME (or deployment NAME)')
+      .argument('[names...]')
+      .action(
+        run(async (ctx, resource: string, names: string[], opts: Record<string, unknown>) => {
+          const { runRollout } = await import('./commands/rollout.js');
+          return runRollout(ctx, action, resource, names, opts);
+        }),
+      );
+  rolloutAction('status', 'wait until the rollout is done, printing its progress')
+    .option('-w, --watch [bool]', 'watch until done (default true)', bool, true)
+    .option('--timeout <duration>', 'give up after this long (0: never)', goDuration);
+  rolloutAction('undo', 'roll back to the previous revision (or --to-revision)').option(
+    '--to-revision <n>',
+    'the revision to roll back to (0: the previous one)',
+    integer,
+  );
+  rolloutAction('history', 'list the revisions with their change-cause');
+
   const later: [string, string][] = [
     ['check', 'one probe run now, with its verdict and timing'],
     ['lint', 'probe-configuration advice for manifests'],
-    ['scale', 'scale a deployment'],
   ];
   for (const [name, description] of later) {
     command(name, `${description} (not implemented yet)`)

@@ -1,15 +1,26 @@
 import { admitPod } from '../api/admission.js';
 import type { KubeObject } from '../api/types.js';
-import { Kubelet } from '../kubelet/kubelet.js';
 import { ProcessRuntime } from '../runtime/process-runtime.js';
 import { startApiServer, type ApiServer } from '../server/api-server.js';
-import { EventRecorderImpl } from '../store/event-recorder.js';
+import { startControllers, type RunningControllers } from '../controllers/manager.js';
+import { isWorkloadKind, WORKLOAD_KINDS } from '../api/workloads/admission.js';
+import { workloadResources } from '../server/workloads.js';
+import { startProxy } from '../proxy/index.js';
+import { allocateServiceAddresses, serviceResources } from '../server/services.js';
+import { nodeResource } from '../server/nodes.js';
+import { configResources } from '../server/config-resources.js';
+import {
+  configObjectsFirst,
+  configResourceFor,
+  createPodWithPresets,
+} from '../controllers/podpreset-admission.js';
 import { EventRetention } from '../store/event-retention.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
 import { RealClock } from '../util/clock.js';
 import { CliError } from './errors.js';
 import { loadOrCreateServingCert } from './serving-cert.js';
+import { startNodeSet, type NodeSet } from './node-set.js';
 import {
   acquireLock,
   ensureStateDir,
@@ -33,6 +44,11 @@ export interface NodeConfig {
   workingDirBase?: string;
   /** Told about container processes of a crashed podvisor that were ended at start-up. */
   onOrphansKilled?: (pids: number[]) => void;
+  /** `up --nodes N`: virtual nodes, each its own kubelet and Node (default 1: `nodeName`). */
+  nodes?: number;
+  /** --node-monitor-grace-period and --pod-eviction-timeout (Kubernetes' defaults when absent). */
+  nodeMonitorGracePeriodMs?: number;
+  podEvictionTimeoutMs?: number;
 }
 
 export interface RunningNode {
@@ -65,7 +81,6 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     // Objects, events and restart history persist in <stateDir>/podvisor.db (issue 3 item 7).
     const store = openStore(config.stateDir, clock);
     undo.push(async () => store.close());
-    const recorder = new EventRecorderImpl(store, clock, { component: 'kubelet', host: config.nodeName });
     // Events live an hour after their last write, and at most 10,000 are kept (the API server's TTL).
     const retention = new EventRetention(store, clock);
     undo.push(async () => retention.stop());
@@ -76,18 +91,40 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       orphanGraceMs: (orphan) => orphanGraceMs(store, orphan.podUid),
     });
     undo.push(() => runtime.shutdown(0));
-    const kubelet = new Kubelet({
+    // The kubelets (one per virtual node), the scheduler and the node lifecycle controller.
+    const kubelet: NodeSet = startNodeSet({
+      count: config.nodes ?? 1,
       nodeName: config.nodeName,
       store,
-      recorder,
       runtime,
       clock,
-      backoff: config.backoff,
-      baseEnv: baseEnvironment(),
-      ...(config.workingDirBase ? { workingDirBase: config.workingDirBase } : {}),
+      kubelet: {
+        backoff: config.backoff,
+        baseEnv: baseEnvironment(),
+        ...(config.workingDirBase ? { workingDirBase: config.workingDirBase } : {}),
+      },
+      ...(config.nodeMonitorGracePeriodMs !== undefined
+        ? { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs }
+        : {}),
+      ...(config.podEvictionTimeoutMs !== undefined
+        ? { podEvictionTimeoutMs: config.podEvictionTimeoutMs }
+        : {}),
     });
-    kubelet.start();
     undo.push(() => kubelet.stop(0));
+    // Services (issue 4 item 2): the proxy serves cluster IPs from the EndpointSlices that the
+    // endpoints controller (started with the other controllers below) writes.
+    const proxy = startProxy({
+      store,
+      clock,
+      onError: (err) => process.stderr.write(`podvisor: ${err.message}\n`),
+    });
+    const services = {
+      stop: (): Promise<void> => proxy.stop(),
+    };
+    undo.push(() => services.stop());
+    // ReplicaSet/ReplicationController controllers and the garbage collector (issue 4 item 1).
+    const controllers = startControllers({ store, clock, host: config.nodeName });
+    undo.push(async () => controllers.stop());
     const token = await loadOrCreateToken(config.stateDir);
     // https:// on the same port, for kubectl (it sends a token only over TLS); http:// stays.
     const tls = await loadOrCreateServingCert(config.stateDir, config.host);
@@ -102,6 +139,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         admitPod,
         clock,
         tls,
+        resources: [nodeResource(), ...serviceResources(store), ...configResources(), ...workloadResources()],
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -116,7 +154,17 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       );
     }
     undo.push(() => server.close());
-    return await finishStart(config, { store, runtime, kubelet, server, lock, token, retention });
+    return await finishStart(config, {
+      store,
+      runtime,
+      kubelet,
+      server,
+      lock,
+      token,
+      retention,
+      services,
+      controllers,
+    });
   } catch (err) {
     await unwind();
     throw err;
@@ -142,24 +190,29 @@ function orphanGraceMs(store: ObjectStore, podUid: string): number {
 interface NodeParts {
   store: SqliteStore;
   runtime: ProcessRuntime;
-  kubelet: Kubelet;
+  kubelet: NodeSet;
   server: ApiServer;
   lock: StateLock;
   token: string;
   retention: EventRetention;
+  services: { stop(): Promise<void> };
+  controllers: RunningControllers;
 }
 
 /** api.json is written only now that the server listens, so a client never finds a dead address. */
 async function finishStart(config: NodeConfig, parts: NodeParts): Promise<RunningNode> {
-  const { store, runtime, kubelet, server, lock, token, retention } = parts;
+  const { store, runtime, kubelet, server, lock, token, retention, services, controllers } = parts;
   const url = clientUrl(server, config.host);
   await writeApiInfo(config.stateDir, { server: url, token, pid: process.pid, nodeName: config.nodeName });
   let stopping: Promise<void> | undefined;
   const teardown = async (graceful: boolean): Promise<void> => {
+    // Controllers first: pods stopping with the node must not be replaced.
+    controllers.stop();
     // Forced: SIGKILL everything now, without waiting for the kubelet's graceful stop.
     if (graceful) await kubelet.stop();
     else await runtime.shutdown(0);
     await server.close().catch(() => {});
+    await services.stop().catch(() => {});
     retention.stop();
     await runtime.shutdown(graceful ? 2000 : 0).catch(() => {});
     await removeApiInfo(config.stateDir).catch(() => {});
@@ -172,9 +225,16 @@ async function finishStart(config: NodeConfig, parts: NodeParts): Promise<Runnin
     createObjects: (objects) => {
       // Manifest loading admits Pods only in this version. A pod the store already holds (from an
       // earlier run, once the store persists) is left as it is.
-      for (const obj of objects) {
+      // ConfigMaps, Secrets and PodPresets first: pods in the same files are admitted against them.
+      for (const obj of configObjectsFirst(objects)) {
         try {
-          store.create('pods', obj);
+          const configResource = configResourceFor(obj.kind);
+          if (obj.kind === 'Service') store.create('services', allocateServiceAddresses(store, obj));
+          else if (configResource) store.create(configResource, obj);
+          // Pods pass the API server's PodPreset admission too (presets, then validation again).
+          else if (isWorkloadKind(obj.kind)) store.create(WORKLOAD_KINDS[obj.kind].resource, obj);
+          else if (obj.kind === 'Pod') createPodWithPresets(store, new RealClock(), obj, admitPod);
+          else store.create('pods', obj);
         } catch (err) {
           if (!(err instanceof StoreError) || err.code !== 409) throw err;
         }

@@ -4,7 +4,8 @@ import { validatePodUpdate } from '../api/pod-update.js';
 import { rfc3339 } from '../util/duration.js';
 import { serveLogs, type LogSource } from './logs.js';
 import type { DeleteOptions, RequestContext, ResourceType } from './resource-types.js';
-import { getExisting, getStatus, preserveDeletion, updateStatus } from './rest.js';
+import { admitOrThrow, getExisting, isDryRun, getStatus, preserveDeletion, updateStatus } from './rest.js';
+import { admitPodPresets } from '../controllers/podpreset-admission.js';
 import { patchStatus } from './patch/handler.js';
 import { upgradeRequired } from './portforward/upgrade.js';
 import { podTablePrinter } from './tables/pods.js';
@@ -87,6 +88,23 @@ export function podResource(admitPod: AdmitPod, logs: LogSource): ResourceType {
         warnings: adm.warnings,
         ...(adm.unknownFields ? { unknownFields: adm.unknownFields } : {}),
       };
+    },
+    // Mutating admission at CREATE only: PodPresets (validation runs again on the merged pod).
+    prepareCreate(obj, ctx) {
+      const mutation = admitPodPresets(ctx.store, ctx.clock, obj);
+      const after = mutation.afterCreate;
+      if (
+        after &&
+        !isDryRun(ctx) &&
+        !ctx.store.get('pods', obj.metadata.namespace ?? '', obj.metadata.name)
+      ) {
+        // The conflict event needs the stored pod's uid; rest.create stores it synchronously next.
+        queueMicrotask(() => {
+          const stored = ctx.store.get('pods', obj.metadata.namespace ?? '', obj.metadata.name);
+          if (stored) after(stored);
+        });
+      }
+      return mutation.changed ? admitOrThrow(ctx, mutation.object).object : mutation.object;
     },
     // podStrategy.WarningsOnUpdate: none (only fieldValidation's unknown-field warnings).
     warnOnUpdate: false,

@@ -27,6 +27,8 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun: boolean;
+  /** Cascade deletion (garbage collector): Orphan, Background (the default) or Foreground. */
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
 }
 
 export interface RequestContext {
@@ -59,6 +61,8 @@ export interface ResourceType {
   verbs: readonly Verb[];
   /** Defaults, validates and warns (create and update). */
   admit(obj: KubeObject): Admission;
+  /** On create, after admission: server-side allocation (a Service's clusterIP and nodePorts). */
+  prepareCreate?(obj: KubeObject, ctx: RequestContext): KubeObject;
   /** For PUT on the main resource: what is carried over from the stored object (pods keep status). */
   prepareUpdate?(next: KubeObject, existing: KubeObject): KubeObject;
   /** Update rules beyond create validation (PUT and PATCH), e.g. the pod spec's immutability. */

@@ -168,8 +168,9 @@ export async function create(ctx: RequestContext): Promise<void> {
   const obj = await readObject(ctx);
   const adm = admitOrThrow(ctx, obj);
   const headers = warningHeaderRecord(adm.warnings);
+  const prepared = ctx.type.prepareCreate ? ctx.type.prepareCreate(adm.object, ctx) : adm.object;
   // A server-side dry run validates and answers without storing anything.
-  const stored = isDryRun(ctx) ? adm.object : ctx.store.create(ctx.type.resource, adm.object);
+  const stored = isDryRun(ctx) ? prepared : ctx.store.create(ctx.type.resource, prepared);
   sendJson(ctx.res, 201, stored, headers);
 }
 
@@ -203,10 +204,24 @@ export function preserveDeletion(next: KubeObject, existing: KubeObject): KubeOb
   return { ...next, metadata: meta };
 }
 
+const PROPAGATION_POLICIES = ['Orphan', 'Background', 'Foreground'] as const;
+
+function setPropagationPolicy(opts: DeleteOptions, value: string | undefined): void {
+  if (value === undefined) return;
+  const known = PROPAGATION_POLICIES.find((p) => p === value);
+  if (!known)
+    throw badRequest(
+      `propagationPolicy: Unsupported value: "${value}": supported values: "Foreground", "Background", "Orphan"`,
+    );
+  opts.propagationPolicy = known;
+}
+
 async function deleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
   const opts: DeleteOptions = { dryRun: isDryRun(ctx) };
   const fromQuery = intParam(ctx.query, 'gracePeriodSeconds');
   if (fromQuery !== undefined) opts.gracePeriodSeconds = fromQuery;
+  setPropagationPolicy(opts, ctx.query.get('propagationPolicy') ?? undefined);
+  if (ctx.query.get('orphanDependents') === 'true') opts.propagationPolicy ??= 'Orphan';
   const body = decodeBody(ctx.req, await readBody(ctx.req));
   if (body !== undefined && body !== null) {
     if (typeof body !== 'object' || Array.isArray(body))
@@ -215,7 +230,12 @@ async function deleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
       gracePeriodSeconds?: unknown;
       preconditions?: { uid?: unknown; resourceVersion?: unknown };
       dryRun?: unknown;
+      propagationPolicy?: unknown;
+      orphanDependents?: unknown;
     };
+    if (b.propagationPolicy !== undefined && b.propagationPolicy !== null)
+      setPropagationPolicy(opts, String(b.propagationPolicy));
+    else if (b.orphanDependents === true) opts.propagationPolicy = 'Orphan';
     if (b.gracePeriodSeconds !== undefined && b.gracePeriodSeconds !== null) {
       if (typeof b.gracePeriodSeconds !== 'number' || !Number.isInteger(b.gracePeriodSeconds))
         throw badRequest('gracePeriodSeconds must be an integer');

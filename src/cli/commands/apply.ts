@@ -6,7 +6,7 @@ import { createThreeWayMergePatch } from '../../server/patch/three-way.js';
 import { ApiError, type ApiClient } from '../client.js';
 import { connect, type CommandContext } from '../context.js';
 import { CliError, EXIT_ERROR, EXIT_OK, usageError } from '../errors.js';
-import { collectionPath, objectPath } from '../resources.js';
+import { manifestPaths } from '../resources.js';
 import { loadForClient } from './manifest-input.js';
 
 export interface ApplyOptions {
@@ -135,7 +135,7 @@ async function createOne(
   body: KubeObject,
   ns: string,
 ): Promise<string> {
-  await client.request('POST', collectionPath('pods', ns), { body });
+  await client.request('POST', manifestPaths(body, ns).collection, { body });
   return 'created';
 }
 
@@ -145,7 +145,7 @@ async function replaceOne(
   body: KubeObject,
   ns: string,
 ): Promise<string> {
-  await client.request('PUT', objectPath('pods', ns, body.metadata.name ?? ''), { body });
+  await client.request('PUT', manifestPaths(body, ns).object(body.metadata.name ?? ''), { body });
   return 'replaced';
 }
 
@@ -156,9 +156,10 @@ async function applyOne(
   ns: string,
 ): Promise<string> {
   const name = body.metadata.name ?? '';
-  const live = await getIfExists(client, ns, name);
+  const paths = manifestPaths(body, ns);
+  const live = await getIfExists(client, paths.object(name));
   if (!live) {
-    await client.request('POST', collectionPath('pods', ns), {
+    await client.request('POST', paths.collection, {
       body: withLastApplied(body),
       query: { fieldManager: APPLY_MANAGER },
     });
@@ -166,14 +167,14 @@ async function applyOne(
   }
   if (lastAppliedOf(live) === undefined) {
     ctx.io.stderr.write(
-      `Warning: resource pods/${name} is missing the ${LAST_APPLIED_ANNOTATION} annotation which is required by ` +
+      `Warning: resource ${paths.resource}/${name} is missing the ${LAST_APPLIED_ANNOTATION} annotation which is required by ` +
         `podvisor apply. podvisor apply should only be used on resources created declaratively by podvisor apply. ` +
         `The missing annotation will be patched automatically.\n`,
     );
   }
   const patch = applyPatchFor(body, live);
   if (Object.keys(patch).length === 0) return 'unchanged';
-  await client.request('PATCH', objectPath('pods', ns, name), {
+  await client.request('PATCH', paths.object(name), {
     body: patch,
     query: { fieldManager: APPLY_MANAGER },
     contentType: 'application/strategic-merge-patch+json',
@@ -181,13 +182,9 @@ async function applyOne(
   return 'configured';
 }
 
-async function getIfExists(
-  client: ApiClient,
-  namespace: string,
-  name: string,
-): Promise<KubeObject | undefined> {
+async function getIfExists(client: ApiClient, path: string): Promise<KubeObject | undefined> {
   try {
-    return await client.get<KubeObject>(objectPath('pods', namespace, name));
+    return await client.get<KubeObject>(path);
   } catch (err) {
     if (err instanceof ApiError && err.code === 404) return undefined;
     throw err;

@@ -11,10 +11,24 @@ import { CliError, EXIT_ERROR, EXIT_OK } from '../errors.js';
 import { eventTableHeader, eventTableRow, sortEvents } from '../printers/events-table.js';
 import { formatObjects, toJson, toName, toYaml, type ObjectFormat } from '../printers/object-output.js';
 import { podTableHeader, podTableRow } from '../printers/pods-table.js';
+import { serverTableHeader, serverTableRow } from '../printers/server-table.js';
+import {
+  endpointSliceTablePrinter,
+  endpointsTablePrinter,
+  serviceTablePrinter,
+} from '../../server/tables/services.js';
+import type { TablePrinter } from '../../server/tables/types.js';
+import {
+  deploymentTablePrinter,
+  replicaSetTablePrinter,
+  replicationControllerTablePrinter,
+} from '../../server/tables/workloads.js';
+import { nodeTablePrinter } from '../../server/node-table.js';
 import { tableLine, type TableOptions } from '../printers/table.js';
 import {
   collectionPath,
   objectPath,
+  isClusterScoped,
   resolveResource,
   splitTypeName,
   type SupportedResource,
@@ -35,11 +49,43 @@ interface ListBody<T> {
   items?: T[];
 }
 
-const KIND: Record<SupportedResource, string> = { pods: 'Pod', events: 'Event' };
+const KIND: Record<SupportedResource, string> = {
+  pods: 'Pod',
+  events: 'Event',
+  services: 'Service',
+  endpoints: 'Endpoints',
+  endpointslices: 'EndpointSlice',
+  nodes: 'Node',
+  replicasets: 'ReplicaSet',
+  deployments: 'Deployment',
+  replicationcontrollers: 'ReplicationController',
+};
+
+/** Kinds printed with the server's own column definitions (the API's Table printers). */
+const SERVER_PRINTED: Partial<Record<SupportedResource, TablePrinter>> = {
+  services: serviceTablePrinter,
+  endpoints: endpointsTablePrinter,
+  endpointslices: endpointSliceTablePrinter,
+  nodes: nodeTablePrinter,
+  replicasets: replicaSetTablePrinter,
+  deployments: deploymentTablePrinter,
+  replicationcontrollers: replicationControllerTablePrinter,
+};
+
+/** List items come without apiVersion on the wire; endpointslices are not core/v1. */
+const API_VERSION: Partial<Record<SupportedResource, string>> = {
+  endpointslices: 'discovery.k8s.io/v1',
+  replicasets: 'apps/v1',
+  deployments: 'apps/v1',
+};
 
 /** List items come without kind/apiVersion on the wire; kubectl fills them in. */
 function withKind<T extends KubeObject>(obj: T, resource: SupportedResource): T {
-  return { ...obj, apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? KIND[resource] };
+  return {
+    ...obj,
+    apiVersion: obj.apiVersion ?? API_VERSION[resource] ?? 'v1',
+    kind: obj.kind ?? KIND[resource],
+  };
 }
 
 /** Parses `get pods web api` and `get pod/web pod/api` into one resource and its names. */
@@ -66,24 +112,36 @@ export function parseTargets(first: string, rest: string[]): { resourceWord: str
 class RowPrinter {
   private readonly tw = new TabWriter(GET_TABWRITER);
   private headerDone = false;
+  private nameColumn = -1;
 
   constructor(
     private readonly resource: SupportedResource,
     private readonly table: TableOptions,
+    /** `get svc,ep`: names print as `service/web`, as kubectl does with several types. */
+    private readonly kindPrefix?: string,
   ) {}
 
   rows(objects: KubeObject[], now: number): string {
     if (objects.length === 0) return '';
+    const server = SERVER_PRINTED[this.resource];
     if (!this.headerDone) {
-      const header = this.resource === 'pods' ? podTableHeader(this.table) : eventTableHeader(this.table);
+      const header = server
+        ? serverTableHeader(server, this.table)
+        : this.resource === 'pods'
+          ? podTableHeader(this.table)
+          : eventTableHeader(this.table);
+      this.nameColumn = header.indexOf('NAME');
       this.tw.write(tableLine(header));
       this.headerDone = true;
     }
     for (const o of objects) {
-      const row =
-        this.resource === 'pods'
+      const row = server
+        ? serverTableRow(server, o, now, this.table)
+        : this.resource === 'pods'
           ? podTableRow(o as Pod, now, this.table)
           : eventTableRow(o as Event, now, this.table);
+      if (this.kindPrefix && this.nameColumn >= 0)
+        row[this.nameColumn] = `${this.kindPrefix}/${row[this.nameColumn]}`;
       this.tw.write(tableLine(row));
     }
     return this.tw.flush();
@@ -95,9 +153,21 @@ export async function runGet(
   first: string,
   rest: string[],
   opts: GetOptions,
+  multi?: { printed: boolean },
 ): Promise<number> {
+  if (!multi && first.includes(',') && !first.includes('/')) return runGetSeveral(ctx, first, rest, opts);
   const { resourceWord, names } = parseTargets(first, rest);
-  const resource = resolveResource(resourceWord, ['pods', 'events']);
+  const resource = resolveResource(resourceWord, [
+    'pods',
+    'events',
+    'services',
+    'endpoints',
+    'endpointslices',
+    'nodes',
+    'replicasets',
+    'deployments',
+    'replicationcontrollers',
+  ]);
   if (names.length > 0 && opts.selector) {
     throw new CliError(
       'error: name cannot be provided when a selector is specified: use either NAME or -l SELECTOR',
@@ -108,8 +178,9 @@ export async function runGet(
       'error: watch is only supported on individual resources and resource collections: pass one NAME, or none',
     );
   }
-  const namespace = namespaceOf(opts);
-  if (names.length > 0 && namespace === undefined) {
+  const clusterScoped = isClusterScoped(resource);
+  const namespace = clusterScoped ? undefined : namespaceOf(opts);
+  if (names.length > 0 && namespace === undefined && !clusterScoped) {
     throw new CliError(
       'error: a resource cannot be retrieved by name across all namespaces: drop -A, or pass -n NAMESPACE',
     );
@@ -118,8 +189,11 @@ export async function runGet(
   const { io } = ctx;
   const format: ObjectFormat | 'table' =
     opts.output === 'json' || opts.output === 'yaml' || opts.output === 'name' ? opts.output : 'table';
-  const table: TableOptions = { wide: opts.output === 'wide', withNamespace: namespace === undefined };
-  const printer = new RowPrinter(resource, table);
+  const table: TableOptions = {
+    wide: opts.output === 'wide',
+    withNamespace: namespace === undefined && !clusterScoped,
+  };
+  const printer = new RowPrinter(resource, table, multi ? kindPrefixOf(resource) : undefined);
   const query: Query = { labelSelector: opts.selector, fieldSelector: opts.fieldSelector };
 
   let objects: KubeObject[] = [];
@@ -151,8 +225,12 @@ export async function runGet(
 
   const now = Date.now();
   if (format === 'table') {
-    io.stdout.write(printer.rows(objects, now));
-    if (objects.length === 0 && names.length === 0 && !opts.watch) {
+    const text = printer.rows(objects, now);
+    // kubectl separates the tables of several types with a blank line.
+    if (multi && text !== '' && multi.printed) io.stdout.write('\n');
+    if (multi && text !== '') multi.printed = true;
+    io.stdout.write(text);
+    if (objects.length === 0 && names.length === 0 && !opts.watch && !multi) {
       io.stderr.write(
         namespace === undefined ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`,
       );
@@ -165,6 +243,37 @@ export async function runGet(
     await watchAndPrint(ctx, client, resource, namespace, names, query, resourceVersion, format, printer);
   }
   return failed ? EXIT_ERROR : EXIT_OK;
+}
+
+/** `service`, `endpoints`, `endpointslice.discovery.k8s.io`: how kubectl names a kind in a mixed listing. */
+function kindPrefixOf(resource: SupportedResource): string {
+  const kind = KIND[resource].toLowerCase();
+  const version = API_VERSION[resource];
+  const group = version?.includes('/') ? version.slice(0, version.indexOf('/')) : '';
+  return group ? `${kind}.${group}` : kind;
+}
+
+/** `get svc,endpoints [NAME...]`: each type in turn, one table each. */
+async function runGetSeveral(
+  ctx: CommandContext,
+  words: string,
+  rest: string[],
+  opts: GetOptions,
+): Promise<number> {
+  if (opts.watch) throw new CliError('error: you may only specify a single resource type with --watch');
+  const multi = { printed: false };
+  let code = EXIT_OK;
+  for (const word of words.split(',').filter((w) => w !== '')) {
+    if ((await runGet(ctx, word, rest, opts, multi)) !== EXIT_OK) code = EXIT_ERROR;
+  }
+  const namespace = namespaceOf(opts);
+  const table = opts.output !== 'json' && opts.output !== 'yaml' && opts.output !== 'name';
+  if (table && !multi.printed && rest.length === 0) {
+    ctx.io.stderr.write(
+      namespace === undefined ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`,
+    );
+  }
+  return code;
 }
 
 async function watchAndPrint(

@@ -15,6 +15,10 @@ export interface UpOptions {
   /** Milliseconds (from a Go duration flag). */
   crashLoopBackoffInitial?: number;
   maxContainerRestartPeriod?: number;
+  /** `--nodes N` virtual nodes; --node-monitor-grace-period / --pod-eviction-timeout in ms. */
+  nodes?: number;
+  nodeMonitorGracePeriod?: number;
+  podEvictionTimeout?: number;
   plain?: boolean;
 }
 
@@ -86,6 +90,11 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
     host,
     port,
     backoff: { initialMs, maxMs },
+    ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
+    ...(opts.nodeMonitorGracePeriod !== undefined
+      ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriod }
+      : {}),
+    ...(opts.podEvictionTimeout !== undefined ? { podEvictionTimeoutMs: opts.podEvictionTimeout } : {}),
     ...(session.workingDirBase ? { workingDirBase: session.workingDirBase } : {}),
     onOrphansKilled: (pids) =>
       io.stderr.write(
@@ -93,7 +102,7 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
       ),
   });
   io.stdout.write(
-    `podvisor node "${nodeName}" serving the Kubernetes API on ${node.server} (state: ${session.stateDir})\n`,
+    `${nodesLabel(nodeName, opts.nodes)} serving the Kubernetes API on ${node.server} (state: ${session.stateDir})\n`,
   );
   const color = io.isTTY && !opts.plain && !io.env.NO_COLOR;
   const activity = streamActivity(node.store, io.stdout, { color }, session.observer);
@@ -108,7 +117,7 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
     await Promise.race([signals.first, session.until ? session.until(node) : new Promise<never>(() => {})]);
     if (!signals.fired) session.beforeStop?.(node);
     io.stdout.write(
-      `Stopping podvisor node "${nodeName}": stopping every pod within its grace period (Ctrl-C again kills them at once)\n`,
+      `Stopping ${nodesLabel(nodeName, opts.nodes)}: stopping every pod within its grace period (Ctrl-C again kills them at once)\n`,
     );
     // After Ctrl-C, the next one forces; when the session ended by itself (demo), the first does.
     const force = signals.fired > 0 ? signals.second : signals.first;
@@ -130,6 +139,12 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
     activity.stop();
     signals.dispose();
   }
+}
+
+/** `podvisor node "box"`, or with `--nodes 3` `podvisor nodes "node-1" … "node-3"` (virtual-nodes.ts names). */
+function nodesLabel(nodeName: string, count: number | undefined): string {
+  if (count === undefined || count <= 1) return `podvisor node "${nodeName}"`;
+  return `podvisor nodes "node-1" … "node-${count}"`;
 }
 
 /** SIGINT/SIGTERM: the first asks for a graceful stop, the second forces it. */

@@ -50,7 +50,7 @@ test('exit 0 for --help and --version', async () => {
 });
 
 test('exit 1: not implemented yet, unknown and unsupported resource types, no node running', async () => {
-  for (const name of ['check', 'lint', 'scale']) {
+  for (const name of ['check', 'lint']) {
     const r = await runCli([name, 'deploy', 'web', '--replicas', '3']);
     assert.equal(r.code, 1, name);
     assert.match(r.stderr, new RegExp(`'podvisor ${name}' is not implemented yet`));
@@ -61,9 +61,9 @@ test('exit 1: not implemented yet, unknown and unsupported resource types, no no
     const unknown = await runCli(['get', 'foo'], { env });
     assert.equal(unknown.code, 1);
     assert.equal(unknown.stderr, 'error: the server doesn\'t have a resource type "foo"\n');
-    const later = await runCli(['get', 'deploy'], { env });
+    const later = await runCli(['get', 'namespaces'], { env });
     assert.equal(later.code, 1);
-    assert.match(later.stderr, /does not support "deployments" for this command yet/);
+    assert.match(later.stderr, /does not support "namespaces" for this command yet/);
     const none = await runCli(['get', 'pods'], { env });
     assert.equal(none.code, 1);
     assert.equal(
