@@ -47,7 +47,7 @@ function barePod(name: string, marker: string, extra: Partial<Pod['spec']> = {})
   });
 }
 
-/** The ReplicaSet's pods that are not being deleted. */
+/** The Deployment's pods that are not being deleted. */
 async function liveReplicas(): Promise<Pod[]> {
   const list = await node.request<{ items: Pod[] }>(
     'GET',
@@ -125,14 +125,14 @@ describe('virtual nodes: up --nodes 3 --node-monitor-grace-period 2s --pod-evict
     assert.deepEqual([...placed].sort(), NODES);
   });
 
-  test('scheduler: a ReplicaSet of 3 gets one pod per node', async () => {
+  test('scheduler: a Deployment of 3 gets one pod per node', async () => {
     const template = markedPod('', RS_MARKER, {
       terminationGracePeriodSeconds: 1,
       containers: [{ name: 'main', image: 'busybox:1.36', command: shCommand('sleep 600', RS_MARKER) }],
     });
-    await node.request('POST', '/apis/apps/v1/namespaces/default/replicasets', {
+    await node.request('POST', '/apis/apps/v1/namespaces/default/deployments', {
       apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
+      kind: 'Deployment',
       metadata: { name: RS },
       spec: {
         replicas: 3,
@@ -171,7 +171,7 @@ describe('virtual nodes: up --nodes 3 --node-monitor-grace-period 2s --pod-evict
     await node.deletePod(name, { gracePeriodSeconds: 0 });
   });
 
-  test('node stop: containers die at once, NotReady after the grace period, RS pods are replaced elsewhere, the bare pod is evicted and never recreated', async () => {
+  test('node stop: containers die at once, NotReady after the grace period, Deployment pods are replaced elsewhere, the bare pod is evicted and never recreated', async () => {
     const victim = await node.getPod(PODS[1] as string);
     const victimNode = victim.spec?.nodeName ?? '';
     const victimMarker = MARKERS[1] as string;
@@ -238,9 +238,9 @@ describe('virtual nodes: up --nodes 3 --node-monitor-grace-period 2s --pod-evict
     assert.ok(terminating.metadata?.deletionTimestamp, 'the evicted pod is being deleted');
     assert.equal(terminating.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
 
-    // The ReplicaSet replaces its evicted pod on the nodes that are still Ready.
+    // The Deployment (through its ReplicaSet) replaces its evicted pod on the nodes that are still Ready.
     const replaced = await eventually(
-      'the ReplicaSet to replace its pod on the other nodes',
+      'the Deployment to replace its pod on the other nodes',
       async () => {
         const live = await liveReplicas();
         const ok =
