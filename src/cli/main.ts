@@ -110,7 +110,12 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
     );
 
   for (const name of ['apply', 'create', 'replace'] as const) {
-    namespaceOption(command(name, `${name} the pods of manifest files (-f - reads standard input)`))
+    namespaceOption(
+      command(
+        name,
+        `${name} the objects of manifest files (pods, workloads, services, config) (-f - reads standard input)`,
+      ),
+    )
       .option('-f, --filename <path>', 'manifest file, folder or - (repeatable)', collect, [])
       .action(
         run(async (ctx, opts: Record<string, unknown>) => {
@@ -120,7 +125,9 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       );
   }
 
-  namespaceOption(command('get', 'list pods or events, as kubectl get does'))
+  namespaceOption(
+    command('get', 'list objects as kubectl get does (pods, events, deploy, rs, rc, svc, ep, nodes, …)'),
+  )
     .argument('<resource>', 'pods|pod|po or events|event|ev (or TYPE/NAME)')
     .argument('[names...]', 'names of objects to get')
     .option('-A, --all-namespaces', 'list across all namespaces')
@@ -176,7 +183,7 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
   namespaceOption(command('delete', 'delete pods or workloads (cascading) and wait until they are gone'))
     .argument('[resource]', 'pod|rs|deploy|rc (or TYPE/NAME)')
     .argument('[names...]', 'pod names')
-    .option('-f, --filename <path>', 'delete the pods of manifest files (repeatable)', collect, [])
+    .option('-f, --filename <path>', 'delete the objects of manifest files (repeatable)', collect, [])
     .option('--grace-period <seconds>', 'seconds the pod gets to stop (-1: its own)', integer)
     .option('--now', 'same as --grace-period=1')
     .option('--all', 'every pod of the namespace')
