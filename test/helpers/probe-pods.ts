@@ -10,8 +10,8 @@
  * `trap '' TERM; exec sleep …`; the agnhost liveness app is healthy for 2 s instead of 10 s.
  */
 import assert from 'node:assert/strict';
-import type { Container, Pod, Probe } from '../../src/api/types.js';
-import { appCommand, markedPod, POD_IP_ENV, shCommand } from './e2e-pods.js';
+import type { Container, ContainerStatus, Pod, Probe } from '../../src/api/types.js';
+import { appCommand, markedPod, MARKER_ENV, POD_IP_ENV, shCommand, summarizePod } from './e2e-pods.js';
 import {
   findProcessesWithMarker,
   killProcessesWithMarker,
@@ -121,4 +121,101 @@ export async function stopProbingNode(node: PodvisorNode | undefined, marker: st
   const left = findProcessesWithMarker(marker);
   killProcessesWithMarker(marker);
   assert.deepEqual(left, [], 'processes of this file outlived podvisor up (SIGTERM)');
+}
+
+/**
+ * The sidecar variant of a template (catalogue §B): its containers[0] becomes initContainers[0]
+ * with `restartPolicy: Always`, next to a `main` container standing in for agnhost pause (a
+ * process that sleeps and exits on SIGTERM).
+ */
+export function asSidecarPod(pod: Pod, marker: string): Pod {
+  const spec = pod.spec;
+  const [probed] = spec?.containers ?? [];
+  if (!spec || !probed) throw new Error('asSidecarPod: the template has no container');
+  return {
+    ...pod,
+    spec: {
+      ...spec,
+      initContainers: [{ ...probed, restartPolicy: 'Always' }],
+      containers: [
+        {
+          name: 'main',
+          image: 'registry.k8s.io/pause',
+          command: shCommand('exec sleep 600', marker),
+          env: [{ name: MARKER_ENV, value: marker }],
+        },
+      ],
+    },
+  };
+}
+
+/** The status of the probed sidecar, initContainers[0]. */
+export function sidecarStatus(pod: Pod): ContainerStatus | undefined {
+  return pod.status?.initContainerStatuses?.[0];
+}
+
+/**
+ * RunLivenessTest for the sidecar variant (spec §0.1): as runLivenessTest in probe-scenarios.ts,
+ * but the target is initContainers[0]. Waits until it leaves Waiting, takes its restartCount as
+ * the baseline, then watches until baseline + expect restarts (expect > 0) or for the whole window
+ * (expect == 0, no restart allowed); restartCount must never decrease. Deletes with grace 0 after.
+ */
+export async function runSidecarLivenessTest(
+  node: PodvisorNode,
+  pod: Pod,
+  expectNumRestarts: number,
+  timing: { timeoutMs: number; perRestartMs: number },
+  opts: { deleteAfter?: boolean } = {},
+): Promise<Pod> {
+  const name = pod.metadata?.name as string;
+  const restartsOf = (p: Pod): number => sidecarStatus(p)?.restartCount ?? 0;
+  await node.createPod(pod);
+  try {
+    const started = await node.waitForPod(
+      name,
+      (p) => {
+        const st = sidecarStatus(p)?.state;
+        return st !== undefined && (st.running !== undefined || st.terminated !== undefined);
+      },
+      timing.timeoutMs,
+    );
+    const baseline = restartsOf(started);
+    const windowMs = timing.timeoutMs + timing.perRestartMs * baseline;
+    return await new Promise<Pod>((resolve, reject) => {
+      let last = started;
+      let lastCount = baseline;
+      let done = false;
+      const end = (err: Error | undefined): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        w.stop();
+        if (err) reject(err);
+        else resolve(last);
+      };
+      const timer = setTimeout(() => {
+        const seen = lastCount - baseline;
+        if (expectNumRestarts > 0) {
+          const msg = `expected ≥ ${expectNumRestarts} sidecar restart(s) in ${windowMs} ms, saw ${seen}`;
+          end(new Error(`pod ${name}: ${msg}; last seen: ${summarizePod(last)}`));
+        } else end(undefined);
+      }, windowMs);
+      const w = node.watchPod(name, (p) => {
+        last = p;
+        const count = restartsOf(p);
+        if (count < lastCount) {
+          end(new Error(`pod ${name}: sidecar restart count decreased: ${lastCount} → ${count}`));
+          return;
+        }
+        lastCount = count;
+        if (expectNumRestarts > 0 && count - baseline >= expectNumRestarts) end(undefined);
+        else if (expectNumRestarts === 0 && count > baseline) {
+          end(new Error(`pod ${name}: expected no sidecar restart, saw ${baseline} → ${count}`));
+        }
+      });
+    });
+  } finally {
+    if (opts.deleteAfter !== false)
+      await node.deletePod(name, { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
 }
