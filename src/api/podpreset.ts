@@ -5,6 +5,7 @@ import { invalid, notSupported, required, type FieldError } from './field-errors
 import type { KubeObject } from './types.js';
 import { validateEnv, validateEnvFrom } from './validation-env.js';
 import { validateLabels, validateObjectMeta } from './validation.js';
+import { selectorMatches as labelSelectorMatches } from './workloads/selector.js';
 
 /**
  * settings.k8s.io/v1alpha1 PodPreset and its admission plugin as Kubernetes had them up to 1.19
@@ -91,30 +92,12 @@ export function admitPodPreset(obj: KubeObject): {
   return errors.length > 0 ? { errors, warnings: [] } : { object: obj, errors, warnings: [] };
 }
 
-/** metav1.LabelSelectorAsSelector(...).Matches: an empty selector matches every pod. */
+/**
+ * metav1.LabelSelectorAsSelector(...).Matches. A PodPreset's selector is a value (never nil), so
+ * an absent one is the empty selector, which matches every pod.
+ */
 export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const req of sel?.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, req.key);
-    const values = req.values ?? [];
-    switch (req.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[req.key] ?? '')) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[req.key] ?? '')) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return labelSelectorMatches(sel ?? {}, labels);
 }
 
 /**
