@@ -11,13 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import type { Container, ContainerStatus, Pod, Probe } from '../../src/api/types.js';
-import { appCommand, markedPod, MARKER_ENV, POD_IP_ENV, shCommand, summarizePod } from './e2e-pods.js';
+import { appCommand, markedPod, MARKER_ENV, POD_IP_ENV, shCommand } from './e2e-pods.js';
 import {
   findProcessesWithMarker,
   killProcessesWithMarker,
   startNode,
   type PodvisorNode,
 } from './podvisor-node.js';
+import { runLivenessTest, type LivenessTestTiming } from './probe-scenarios.js';
 
 export const PROBE_INITIAL_DELAY = 3; // probeTestInitialDelaySeconds = 15
 export const PERIOD = 2; // periodSeconds default 10
@@ -160,62 +161,13 @@ export function sidecarStatus(pod: Pod): ContainerStatus | undefined {
  * the baseline, then watches until baseline + expect restarts (expect > 0) or for the whole window
  * (expect == 0, no restart allowed); restartCount must never decrease. Deletes with grace 0 after.
  */
-export async function runSidecarLivenessTest(
+export function runSidecarLivenessTest(
   node: PodvisorNode,
   pod: Pod,
   expectNumRestarts: number,
-  timing: { timeoutMs: number; perRestartMs: number },
+  timing: LivenessTestTiming,
   opts: { deleteAfter?: boolean } = {},
 ): Promise<Pod> {
-  const name = pod.metadata?.name as string;
-  const restartsOf = (p: Pod): number => sidecarStatus(p)?.restartCount ?? 0;
-  await node.createPod(pod);
-  try {
-    const started = await node.waitForPod(
-      name,
-      (p) => {
-        const st = sidecarStatus(p)?.state;
-        return st !== undefined && (st.running !== undefined || st.terminated !== undefined);
-      },
-      timing.timeoutMs,
-    );
-    const baseline = restartsOf(started);
-    const windowMs = timing.timeoutMs + timing.perRestartMs * baseline;
-    return await new Promise<Pod>((resolve, reject) => {
-      let last = started;
-      let lastCount = baseline;
-      let done = false;
-      const end = (err: Error | undefined): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        w.stop();
-        if (err) reject(err);
-        else resolve(last);
-      };
-      const timer = setTimeout(() => {
-        const seen = lastCount - baseline;
-        if (expectNumRestarts > 0) {
-          const msg = `expected ≥ ${expectNumRestarts} sidecar restart(s) in ${windowMs} ms, saw ${seen}`;
-          end(new Error(`pod ${name}: ${msg}; last seen: ${summarizePod(last)}`));
-        } else end(undefined);
-      }, windowMs);
-      const w = node.watchPod(name, (p) => {
-        last = p;
-        const count = restartsOf(p);
-        if (count < lastCount) {
-          end(new Error(`pod ${name}: sidecar restart count decreased: ${lastCount} → ${count}`));
-          return;
-        }
-        lastCount = count;
-        if (expectNumRestarts > 0 && count - baseline >= expectNumRestarts) end(undefined);
-        else if (expectNumRestarts === 0 && count > baseline) {
-          end(new Error(`pod ${name}: expected no sidecar restart, saw ${baseline} → ${count}`));
-        }
-      });
-    });
-  } finally {
-    if (opts.deleteAfter !== false)
-      await node.deletePod(name, { gracePeriodSeconds: 0 }).catch(() => undefined);
-  }
+  const target = { name: pod.spec?.initContainers?.[0]?.name ?? 'sidecar', status: sidecarStatus };
+  return runLivenessTest(node, pod, expectNumRestarts, timing, { ...opts, target });
 }

@@ -3,7 +3,7 @@
  * instead of 2 s polling: every status change is seen, so the checks are at least as strict.
  */
 import assert from 'node:assert/strict';
-import type { Event, Pod } from '../../src/api/types.js';
+import type { ContainerStatus, Event, Pod } from '../../src/api/types.js';
 import { isPodReady, totalRestarts } from './e2e-pods.js';
 import { summarizePod, type PodvisorNode } from './podvisor-node.js';
 
@@ -19,24 +19,31 @@ export interface LivenessTestTiming {
  * Waiting, take its restartCount as the baseline, then watch until baseline + expect restarts are
  * seen (expect > 0) or for the whole window (expect == 0, no restart allowed). restartCount must
  * never decrease. The pod is deleted with grace 0 afterwards, as upstream's cleanup does.
+ * `opts.target` picks another container to follow (the sidecar variant follows initContainers[0]).
  */
 export async function runLivenessTest(
   node: PodvisorNode,
   pod: Pod,
   expectNumRestarts: number,
   timing: LivenessTestTiming,
-  opts: { deleteAfter?: boolean } = {},
+  opts: {
+    deleteAfter?: boolean;
+    target?: { name: string; status: (p: Pod) => ContainerStatus | undefined };
+  } = {},
 ): Promise<Pod> {
   const name = pod.metadata?.name as string;
-  const containerName = pod.spec?.containers[0]?.name as string;
+  const containerName = opts.target?.name ?? (pod.spec?.containers[0]?.name as string);
+  const statusOf =
+    opts.target?.status ??
+    ((p: Pod): ContainerStatus | undefined =>
+      p.status?.containerStatuses?.find((c) => c.name === containerName));
   await node.createPod(pod);
   try {
-    const restartsOf = (p: Pod): number =>
-      p.status?.containerStatuses?.find((c) => c.name === containerName)?.restartCount ?? 0;
+    const restartsOf = (p: Pod): number => statusOf(p)?.restartCount ?? 0;
     const started = await node.waitForPod(
       name,
       (p) => {
-        const st = p.status?.containerStatuses?.find((c) => c.name === containerName)?.state;
+        const st = statusOf(p)?.state;
         return st !== undefined && (st.running !== undefined || st.terminated !== undefined);
       },
       timing.timeoutMs,
