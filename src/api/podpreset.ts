@@ -131,75 +131,68 @@ interface Merged<T> {
   errors: string[];
 }
 
-function mergeEnv(env: EnvVar[] | undefined, presets: readonly PodPreset[]): Merged<EnvVar> {
-  const byName = new Map((env ?? []).map((e) => [e.name, e] as const));
-  const items = [...(env ?? [])];
+/**
+ * mergeEnv / mergeVolumes / the name half of mergeVolumeMounts (podpreset admission): entries are
+ * keyed by name; a preset's entry is added when the name is new, identical ones are ignored, and
+ * a different one with the same name is a conflict (the message names `what`).
+ */
+function mergeByName<T extends { name: string }>(
+  existing: T[] | undefined,
+  presets: readonly PodPreset[],
+  entries: (pp: PodPreset) => T[] | undefined,
+  what: string,
+  extraCheck?: (pp: PodPreset, v: T) => string | undefined,
+): Merged<T> {
+  const byName = new Map((existing ?? []).map((e) => [e.name, e] as const));
+  const items = [...(existing ?? [])];
   const errors: string[] = [];
   for (const pp of presets) {
-    for (const v of pp.spec?.env ?? []) {
+    for (const v of entries(pp) ?? []) {
       const found = byName.get(v.name);
       if (!found) {
         byName.set(v.name, v);
         items.push(v);
       } else if (!deepEqual(found, v)) {
         errors.push(
-          `merging env for ${pp.metadata.name} has a conflict on ${v.name}: \n${show(v)}\ndoes not match\n${show(found)}\n in container`,
+          `merging ${what} for ${pp.metadata.name} has a conflict on ${v.name}: \n${show(v)}\ndoes not match\n${show(found)}\n in container`,
         );
       }
+      const extra = extraCheck?.(pp, v);
+      if (extra) errors.push(extra);
     }
   }
   return { items, errors };
 }
 
+function mergeEnv(env: EnvVar[] | undefined, presets: readonly PodPreset[]): Merged<EnvVar> {
+  return mergeByName(env, presets, (pp) => pp.spec?.env, 'env');
+}
+
+function mergeVolumes(volumes: Volume[] | undefined, presets: readonly PodPreset[]): Merged<Volume> {
+  return mergeByName(volumes, presets, (pp) => pp.spec?.volumes, 'volumes');
+}
+
+/** Volume mounts also conflict on a mount path already used by a different mount. */
 function mergeVolumeMounts(
   mounts: VolumeMount[] | undefined,
   presets: readonly PodPreset[],
 ): Merged<VolumeMount> {
-  const byName = new Map((mounts ?? []).map((m) => [m.name, m] as const));
   const byPath = new Map((mounts ?? []).map((m) => [m.mountPath, m] as const));
-  const items = [...(mounts ?? [])];
-  const errors: string[] = [];
-  for (const pp of presets) {
-    for (const v of pp.spec?.volumeMounts ?? []) {
-      const found = byName.get(v.name);
-      if (!found) {
-        byName.set(v.name, v);
-        items.push(v);
-      } else if (!deepEqual(found, v)) {
-        errors.push(
-          `merging volume mounts for ${pp.metadata.name} has a conflict on ${v.name}: \n${show(v)}\ndoes not match\n${show(found)}\n in container`,
-        );
-      }
+  return mergeByName(
+    mounts,
+    presets,
+    (pp) => pp.spec?.volumeMounts,
+    'volume mounts',
+    (pp, v) => {
       const atPath = byPath.get(v.mountPath);
-      if (!atPath) byPath.set(v.mountPath, v);
-      else if (!deepEqual(atPath, v)) {
-        errors.push(
-          `merging volume mounts for ${pp.metadata.name} has a conflict on mount path ${v.mountPath}: \n${show(v)}\ndoes not match\n${show(atPath)}\n in container`,
-        );
+      if (!atPath) {
+        byPath.set(v.mountPath, v);
+        return undefined;
       }
-    }
-  }
-  return { items, errors };
-}
-
-function mergeVolumes(volumes: Volume[] | undefined, presets: readonly PodPreset[]): Merged<Volume> {
-  const byName = new Map((volumes ?? []).map((v) => [v.name, v] as const));
-  const items = [...(volumes ?? [])];
-  const errors: string[] = [];
-  for (const pp of presets) {
-    for (const v of pp.spec?.volumes ?? []) {
-      const found = byName.get(v.name);
-      if (!found) {
-        byName.set(v.name, v);
-        items.push(v);
-      } else if (!deepEqual(found, v)) {
-        errors.push(
-          `merging volumes for ${pp.metadata.name} has a conflict on ${v.name}: \n${show(v)}\ndoes not match\n${show(found)}\n in container`,
-        );
-      }
-    }
-  }
-  return { items, errors };
+      if (deepEqual(atPath, v)) return undefined;
+      return `merging volume mounts for ${pp.metadata.name} has a conflict on mount path ${v.mountPath}: \n${show(v)}\ndoes not match\n${show(atPath)}\n in container`;
+    },
+  );
 }
 
 /** utilerrors.NewAggregate(...).Error(): one message as is, several as `[a, b]`. */
