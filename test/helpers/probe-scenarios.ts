@@ -14,6 +14,41 @@ export interface LivenessTestTiming {
   perRestartMs: number;
 }
 
+/** What a pod change means to an observation: keep watching, done (pass), or a failure. */
+type Verdict = 'pass' | Error | undefined;
+
+/**
+ * Watches a pod for `windowMs`: each status change goes to `onChange`, which may end the watch
+ * early with a pass or a failure; when the window ends, `atEnd` decides (default: pass). Resolves
+ * with the last pod seen (`initial` until the first change).
+ */
+function observePod(
+  node: PodvisorNode,
+  name: string,
+  windowMs: number,
+  check: { initial?: Pod; onChange: (p: Pod) => Verdict; atEnd?: (last: Pod | undefined) => Verdict },
+): Promise<Pod> {
+  return new Promise<Pod>((resolve, reject) => {
+    let last = check.initial;
+    let done = false;
+    const end = (v: Verdict): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      w.stop();
+      if (v instanceof Error) reject(v);
+      else if (last) resolve(last);
+      else reject(new Error(`pod ${name} was never observed`));
+    };
+    const timer = setTimeout(() => end(check.atEnd?.(last) ?? 'pass'), windowMs);
+    const w = node.watchPod(name, (p) => {
+      last = p;
+      const v = check.onChange(p);
+      if (v !== undefined) end(v);
+    });
+  });
+}
+
 /**
  * RunLivenessTest(pod, expectNumRestarts, timeout): create the pod, wait until containers[0] leaves
  * Waiting, take its restartCount as the baseline, then watch until baseline + expect restarts are
@@ -50,49 +85,32 @@ export async function runLivenessTest(
     );
     const baseline = restartsOf(started);
     const deadline = timing.timeoutMs + timing.perRestartMs * baseline;
-    return await new Promise<Pod>((resolve, reject) => {
-      let last = started;
-      let lastCount = baseline;
-      let done = false;
-      const end = (err: Error | undefined): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        w.stop();
-        if (err) reject(err);
-        else resolve(last);
-      };
-      const timer = setTimeout(() => {
-        if (expectNumRestarts > 0) {
-          end(
-            new Error(
-              `pod ${name}: expected at least ${expectNumRestarts} restart(s) of ${containerName} within ${deadline} ms, ` +
-                `saw ${lastCount - baseline}; last seen: ${summarizePod(last)}`,
-            ),
-          );
-        } else end(undefined);
-      }, deadline);
-      const w = node.watchPod(name, (p) => {
-        last = p;
+    let lastCount = baseline;
+    return await observePod(node, name, deadline, {
+      initial: started,
+      onChange: (p) => {
         const count = restartsOf(p);
         if (count < lastCount) {
-          end(
-            new Error(
-              `pod ${name}: restart count of ${containerName} should increment monotonically: ${lastCount} → ${count}`,
-            ),
+          return new Error(
+            `pod ${name}: restart count of ${containerName} should increment monotonically: ${lastCount} → ${count}`,
           );
-          return;
         }
         lastCount = count;
-        if (expectNumRestarts > 0 && count - baseline >= expectNumRestarts) end(undefined);
-        else if (expectNumRestarts === 0 && count > baseline) {
-          end(
-            new Error(
-              `pod ${name}: expected no restart, restart count went ${baseline} → ${count}; ${summarizePod(p)}`,
-            ),
+        if (expectNumRestarts > 0 && count - baseline >= expectNumRestarts) return 'pass';
+        if (expectNumRestarts === 0 && count > baseline) {
+          return new Error(
+            `pod ${name}: expected no restart, restart count went ${baseline} → ${count}; ${summarizePod(p)}`,
           );
         }
-      });
+        return undefined;
+      },
+      atEnd: (last) =>
+        expectNumRestarts > 0
+          ? new Error(
+              `pod ${name}: expected at least ${expectNumRestarts} restart(s) of ${containerName} within ${deadline} ms, ` +
+                `saw ${lastCount - baseline}; last seen: ${last ? summarizePod(last) : 'nothing'}`,
+            )
+          : 'pass',
     });
   } finally {
     if (opts.deleteAfter !== false)
@@ -104,47 +122,19 @@ export async function runLivenessTest(
  * runReadinessFailTest's *intended* check (spec §0.1): the live pod is never Ready for the whole
  * window. Upstream polled a stale object; this watches the real status.
  */
-export async function expectNeverReady(node: PodvisorNode, name: string, windowMs: number): Promise<Pod> {
-  return await new Promise<Pod>((resolve, reject) => {
-    let last: Pod | undefined;
-    let done = false;
-    const end = (err: Error | undefined): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      w.stop();
-      if (err) reject(err);
-      else if (last) resolve(last);
-      else reject(new Error(`pod ${name} was never observed`));
-    };
-    const timer = setTimeout(() => end(undefined), windowMs);
-    const w = node.watchPod(name, (p) => {
-      last = p;
-      if (isPodReady(p)) end(new Error(`pod ${name} should never be Ready, but is: ${summarizePod(p)}`));
-    });
+export function expectNeverReady(node: PodvisorNode, name: string, windowMs: number): Promise<Pod> {
+  return observePod(node, name, windowMs, {
+    onChange: (p) =>
+      isPodReady(p) ? new Error(`pod ${name} should never be Ready, but is: ${summarizePod(p)}`) : undefined,
   });
 }
 
 /** Watches a pod for a window and fails at once if its total restart count ever goes up. */
 export async function expectNoRestartsFor(node: PodvisorNode, name: string, windowMs: number): Promise<Pod> {
   const initial = totalRestarts(await node.getPod(name));
-  return await new Promise<Pod>((resolve, reject) => {
-    let last: Pod | undefined;
-    let done = false;
-    const end = (err: Error | undefined): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      w.stop();
-      if (err) reject(err);
-      else if (last) resolve(last);
-      else reject(new Error(`pod ${name} was never observed`));
-    };
-    const timer = setTimeout(() => end(undefined), windowMs);
-    const w = node.watchPod(name, (p) => {
-      last = p;
-      if (totalRestarts(p) > initial) end(new Error(`pod ${name} restarted: ${summarizePod(p)}`));
-    });
+  return observePod(node, name, windowMs, {
+    onChange: (p) =>
+      totalRestarts(p) > initial ? new Error(`pod ${name} restarted: ${summarizePod(p)}`) : undefined,
   });
 }
 
