@@ -10,6 +10,7 @@ import {
   TAINT_NOT_READY,
   TAINT_UNREACHABLE,
 } from './node-taints.js';
+import { podRef } from '../kubelet/events.js';
 
 type StoredPod = Pod & KubeObject;
 type StoredNode = Node & KubeObject;
@@ -271,14 +272,4 @@ type Involved = Parameters<EventRecorder['record']>[0];
 function nodeRef(node: StoredNode): Involved {
   // Upstream node events name the node's name as its uid (RecordNodeStatusChange).
   return { kind: 'Node', apiVersion: 'v1', namespace: '', name: node.metadata.name, uid: node.metadata.name };
-}
-
-function podRef(pod: StoredPod): Involved {
-  return {
-    kind: 'Pod',
-    apiVersion: 'v1',
-    namespace: pod.metadata.namespace ?? 'default',
-    name: pod.metadata.name,
-    uid: pod.metadata.uid ?? '',
-  };
 }

@@ -4,6 +4,7 @@ import type { EventRecorder, ObjectStore, Watch } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { rfc3339 } from '../util/duration.js';
 import { findToleration, isActivePod, readyCondition, TAINT_NOT_READY } from './node-taints.js';
+import { podRef } from '../kubelet/events.js';
 
 type StoredPod = Pod & KubeObject;
 type StoredNode = Node & KubeObject;
@@ -234,14 +235,4 @@ function nodesFingerprint(nodes: readonly StoredNode[]): string {
       readyCondition(n),
     ]),
   );
-}
-
-function podRef(pod: StoredPod): Parameters<EventRecorder['record']>[0] {
-  return {
-    kind: 'Pod',
-    apiVersion: 'v1',
-    namespace: pod.metadata.namespace ?? 'default',
-    name: pod.metadata.name,
-    uid: pod.metadata.uid ?? '',
-  };
 }
