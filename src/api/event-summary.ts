@@ -68,3 +68,24 @@ export function eventCells(ev: Event, now: number): EventCells {
     name: ev.metadata?.name ?? '',
   };
 }
+
+/**
+ * The cells in printers.go's event column order: Last Seen, Type, Reason, Object, Subobject,
+ * Source, Message, First Seen, Count, Name (the server's Table and `get events -o wide`).
+ */
+export function eventRowCells(
+  c: EventCells,
+): [string, string, string, string, string, string, string, string, number, string] {
+  return [
+    c.lastSeen,
+    c.type,
+    c.reason,
+    c.object,
+    c.subobject,
+    c.source,
+    c.message,
+    c.firstSeen,
+    c.count,
+    c.name,
+  ];
+}

@@ -1,5 +1,5 @@
 import type { Event } from '../../api/types.js';
-import { eventCells, sortEvents } from '../../api/event-summary.js';
+import { eventCells, eventRowCells, sortEvents } from '../../api/event-summary.js';
 import { parseTime, since } from './time.js';
 import { renderTable, type TableOptions } from './table.js';
 
@@ -41,20 +41,7 @@ export function eventTableHeader(opts: TableOptions = {}): string[] {
 /** One row of `kubectl get events` (printers.go printEvent). */
 export function eventTableRow(ev: Event, now: number, opts: TableOptions = {}): string[] {
   const c = eventCells(ev, now);
-  const row = opts.wide
-    ? [
-        c.lastSeen,
-        c.type,
-        c.reason,
-        c.object,
-        c.subobject,
-        c.source,
-        c.message,
-        c.firstSeen,
-        String(c.count),
-        c.name,
-      ]
-    : [c.lastSeen, c.type, c.reason, c.object, c.message];
+  const row = opts.wide ? eventRowCells(c).map(String) : [c.lastSeen, c.type, c.reason, c.object, c.message];
   return opts.withNamespace ? [ev.metadata?.namespace ?? '', ...row] : row;
 }
 

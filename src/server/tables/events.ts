@@ -1,4 +1,4 @@
-import { eventCells } from '../../api/event-summary.js';
+import { eventCells, eventRowCells } from '../../api/event-summary.js';
 import type { Event } from '../../api/types.js';
 import * as d from './descriptions.js';
 import { column, type TablePrinter } from './types.js';
@@ -22,19 +22,6 @@ export const eventTablePrinter: TablePrinter = {
   columns: EVENT_COLUMNS,
   row(obj, now) {
     const c = eventCells(obj as unknown as Event, now);
-    return {
-      cells: [
-        c.lastSeen,
-        c.type,
-        c.reason,
-        c.object,
-        c.subobject,
-        c.source,
-        c.message,
-        c.firstSeen,
-        c.count,
-        c.name,
-      ],
-    };
+    return { cells: eventRowCells(c) };
   },
 };
