@@ -8,7 +8,7 @@ import {
 } from '../api/configmap.js';
 import { since } from '../api/kube-time.js';
 import { admitPodPreset } from '../api/podpreset.js';
-import type { ResourceType, Verb } from './resource-types.js';
+import { SERVED_VERBS, type ResourceType } from './resource-types.js';
 import * as d from './tables/descriptions.js';
 import { column, type TablePrinter } from './tables/types.js';
 
@@ -16,17 +16,6 @@ import { column, type TablePrinter } from './tables/types.js';
  * core/v1 ConfigMaps and Secrets (env sources for the kubelet) and settings.k8s.io/v1alpha1
  * PodPresets (read by the PodPreset admission at pod creation).
  */
-
-const VERBS: readonly Verb[] = [
-  'create',
-  'delete',
-  'deletecollection',
-  'get',
-  'list',
-  'patch',
-  'update',
-  'watch',
-];
 
 const CONFIGMAP_DATA =
   "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.";
@@ -81,7 +70,7 @@ export function configMapResource(): ResourceType {
     shortNames: ['cm'],
     categories: [],
     namespaced: true,
-    verbs: VERBS,
+    verbs: SERVED_VERBS,
     admit: admitConfigMap,
     validateUpdate: (next, existing) =>
       validateConfigMapUpdate(next as StoredConfigMap, existing as StoredConfigMap),
@@ -102,7 +91,7 @@ export function secretResource(): ResourceType {
     shortNames: [],
     categories: [],
     namespaced: true,
-    verbs: VERBS,
+    verbs: SERVED_VERBS,
     admit: admitSecret,
     validateUpdate: (next, existing) => validateSecretUpdate(next as StoredSecret, existing as StoredSecret),
     returnDeletedObject: false,
@@ -123,7 +112,7 @@ export function podPresetResource(): ResourceType {
     shortNames: [],
     categories: [],
     namespaced: true,
-    verbs: VERBS,
+    verbs: SERVED_VERBS,
     admit: admitPodPreset,
     returnDeletedObject: false,
     subresources: {},

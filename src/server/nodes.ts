@@ -2,7 +2,7 @@ import type { Node } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/types.js';
 import type { FieldError } from '../api/validation.js';
 import { patchStatus } from './patch/handler.js';
-import type { ResourceType } from './resource-types.js';
+import { SERVED_VERBS, type ResourceType } from './resource-types.js';
 import { getStatus, updateStatus } from './rest.js';
 import { nodeTablePrinter } from './node-table.js';
 
@@ -24,7 +24,7 @@ export function nodeResource(): ResourceType {
     shortNames: ['no'],
     categories: [],
     namespaced: false,
-    verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    verbs: SERVED_VERBS,
     admit(obj) {
       const errors: FieldError[] = [];
       if (!obj.metadata?.name && !obj.metadata?.generateName) {

@@ -3,7 +3,12 @@ import type { PodAdmission } from '../api/admission.js';
 import { validatePodUpdate } from '../api/pod-update.js';
 import { rfc3339 } from '../util/duration.js';
 import { serveLogs, type LogSource } from './logs.js';
-import type { DeleteOptions, RequestContext, ResourceType } from './resource-types.js';
+import {
+  SERVED_VERBS,
+  type DeleteOptions,
+  type RequestContext,
+  type ResourceType,
+} from './resource-types.js';
 import { admitOrThrow, getExisting, isDryRun, getStatus, preserveDeletion, updateStatus } from './rest.js';
 import { admitPodPresets } from '../controllers/podpreset-admission.js';
 import { patchStatus } from './patch/handler.js';
@@ -79,7 +84,7 @@ export function podResource(admitPod: AdmitPod, logs: LogSource): ResourceType {
     shortNames: ['po'],
     categories: ['all'],
     namespaced: true,
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    verbs: SERVED_VERBS,
     admit(obj) {
       const adm = admitPod(obj);
       return {

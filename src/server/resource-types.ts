@@ -13,6 +13,12 @@ import type { TablePrinter } from './tables/types.js';
 
 export type Verb = 'create' | 'delete' | 'get' | 'list' | 'update' | 'watch' | 'patch' | 'deletecollection';
 
+/**
+ * The verbs the router serves for a resource with every operation (router.ts). Discovery and
+ * OpenAPI advertise a resource's `verbs`, so `deletecollection` is left out until it is served.
+ */
+export const SERVED_VERBS: readonly Verb[] = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
 /** The result of admitting an untrusted object: defaulted object, field errors, warnings. */
 export interface Admission {
   object?: KubeObject;

@@ -2,7 +2,7 @@ import type { ServicePort } from 'kubernetes-types/core/v1.js';
 import { admitService, validateServiceUpdate, type StoredService } from '../api/service.js';
 import type { KubeObject } from '../api/types.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
-import { admitAsIs, type ResourceType, type Verb } from './resource-types.js';
+import { admitAsIs, SERVED_VERBS, type ResourceType } from './resource-types.js';
 import { preserveDeletion } from './rest.js';
 import { endpointSliceTablePrinter, endpointsTablePrinter, serviceTablePrinter } from './tables/services.js';
 
@@ -18,17 +18,6 @@ export const CLUSTER_IP_PREFIX = '127.96.';
 const FIRST_CLUSTER_IP_INDEX = 2;
 const LAST_CLUSTER_IP_INDEX = 65534;
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
-
-const ALL_VERBS: readonly Verb[] = [
-  'create',
-  'delete',
-  'deletecollection',
-  'get',
-  'list',
-  'patch',
-  'update',
-  'watch',
-];
 
 function indexToIP(i: number): string {
   return `${CLUSTER_IP_PREFIX}${Math.floor(i / 256)}.${i % 256}`;
@@ -133,7 +122,7 @@ export function serviceResource(store: ObjectStore): ResourceType {
     shortNames: ['svc'],
     categories: ['all'],
     namespaced: true,
-    verbs: ALL_VERBS,
+    verbs: SERVED_VERBS,
     admit(obj) {
       const adm = admitService(obj);
       return adm.service
@@ -182,7 +171,7 @@ export function endpointsResource(): ResourceType {
     shortNames: ['ep'],
     categories: [],
     namespaced: true,
-    verbs: ALL_VERBS,
+    verbs: SERVED_VERBS,
     admit: admitWithNamespace,
     returnDeletedObject: false,
     subresources: {},
@@ -201,7 +190,7 @@ export function endpointSliceResource(): ResourceType {
     shortNames: [],
     categories: [],
     namespaced: true,
-    verbs: ALL_VERBS,
+    verbs: SERVED_VERBS,
     admit: admitWithNamespace,
     returnDeletedObject: false,
     subresources: {},

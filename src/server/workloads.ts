@@ -8,7 +8,12 @@ import { decodeBody, readBody, sendJson } from './http-io.js';
 import { applyPatch, patchStatus, patchTypeOf } from './patch/handler.js';
 import { isJsonObject, PatchError, sortedJson } from './patch/json-value.js';
 import { checkResourceVersion } from './patch/preconditions.js';
-import type { DeleteOptions, RequestContext, ResourceType } from './resource-types.js';
+import {
+  SERVED_VERBS,
+  type DeleteOptions,
+  type RequestContext,
+  type ResourceType,
+} from './resource-types.js';
 import { getExisting, getStatus, isDryRun, preserveDeletion, updateStatus } from './rest.js';
 import { badRequest, invalid } from './status.js';
 import type { TablePrinter } from './tables/types.js';
@@ -195,7 +200,7 @@ export function workloadResource(kind: WorkloadKind): ResourceType {
     shortNames: NAMES[kind].shortNames,
     categories: ['all'],
     namespaced: true,
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    verbs: SERVED_VERBS,
     admit: (obj) => admitWorkload(kind, obj),
     prepareUpdate: prepareWorkloadUpdate,
     beginDelete: beginWorkloadDelete,
