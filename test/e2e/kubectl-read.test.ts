@@ -345,8 +345,10 @@ describe('the real kubectl reads podvisor (kubectl-surface §2.1–§2.5)', { ti
       'logs -l --all-containers --prefix',
     );
     const lines = out.split('\n').filter((l) => l.startsWith(`[pod/${POD}/`));
+    // With a selector, kubectl streams the containers' logs concurrently (--max-log-requests), so
+    // their order in the output is not defined: exactly one prefixed line each, in any order.
     assert.deepEqual(
-      lines.map((l) => l.slice(0, l.indexOf(']') + 1)),
+      lines.map((l) => l.slice(0, l.indexOf(']') + 1)).sort(),
       [`[pod/${POD}/app]`, `[pod/${POD}/sidecar]`],
       out,
     );
