@@ -22,7 +22,7 @@ function find(dir) {
   }
   return out;
 }
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const suites = which === 'unit' || which === 'e2e' ? [which] : ['unit', 'e2e'];
