@@ -12,6 +12,7 @@ import {
   type SchemaOptions,
   type Tags,
 } from 'yaml';
+import type { ScalarTag } from 'yaml';
 import type { KubeObject } from './types.js';
 import { admitObject } from './admission.js';
 import { formatInvalid } from './field-errors.js';
@@ -162,6 +163,11 @@ interface ParsedItem {
   value: unknown;
 }
 
+/** The yaml library's YAML 1.1 float, which also takes `.` and `._` (so `workingDir: .` became NaN). */
+const LOOSE_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/;
+/** go-yaml v2's float (resolve.go yamlStyleFloat): at least one digit. */
+const GO_FLOAT = /^[-+]?(?:\.[0-9][0-9_]*|[0-9][0-9_]*\.[0-9_]*)$/;
+
 /**
  * Kubernetes reads YAML the way go-yaml v2 does (YAML 1.1: `yes` is true, `0644` is octal), but
  * without sexagesimal numbers or timestamps, which sigs.k8s.io/yaml never produces for a Pod.
@@ -170,10 +176,18 @@ const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.1',
   prettyErrors: false,
   customTags: (tags: Tags) =>
-    tags.filter(
-      (t) => typeof t === 'string' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp'),
-    ),
+    tags
+      .filter(
+        (t) => typeof t === 'string' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp'),
+      )
+      .map(goFloat),
 };
+
+function goFloat(t: Tags[number]): Tags[number] {
+  if (typeof t === 'string' || t.test?.source !== LOOSE_FLOAT.source) return t;
+  const strict: ScalarTag = { ...(t as ScalarTag), test: GO_FLOAT };
+  return strict;
+}
 
 /** Splits one file into objects, expanding `kind: List`; problems go to `result.errors`. */
 function parseManifestText(file: string, text: string, result: LoadResult): ParsedItem[] {

@@ -201,4 +201,18 @@ describe('loadManifests: folders on disk', () => {
       `${join(dir, 'b.yaml')}:1: Pod "default/b" is defined twice: first at ${join(dir, 'b.yaml')}:1`,
     ]);
   });
+
+  test("a bare `.` is a string, as go-yaml v2 reads it (workingDir: . is the manifest's folder)", async () => {
+    const file = join(dir, 'dot.yaml');
+    await writeFile(
+      file,
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: dot, annotations: { v: ._ } }\nspec:\n' +
+        '  terminationGracePeriodSeconds: 5\n  containers: [{ name: a, command: ["true"], workingDir: . }]\n',
+    );
+    const r = await loadManifests([file]);
+    assert.deepEqual(r.errors, []);
+    const pod = r.objects[0]?.object as Pod;
+    assert.equal(pod.spec?.containers[0]?.workingDir, dir);
+    assert.equal(pod.metadata?.annotations?.v, '._');
+  });
 });
