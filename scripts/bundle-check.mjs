@@ -14,7 +14,17 @@ if (!existsSync(entry)) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
+    // Half the size and a faster start for a command that runs once per probe period.
+    minify: true,
+    // @grpc/grpc-js is CommonJS and requires node built-ins; an ESM bundle has no `require` of
+    // its own, so it gets one (the gRPC client is still evaluated only when a grpc check runs).
+    banner: {
+      js: [
+        '#!/usr/bin/env node',
+        "import { createRequire as __podvisorCreateRequire } from 'node:module';",
+        'const require = __podvisorCreateRequire(import.meta.url);',
+      ].join('\n'),
+    },
     logLevel: 'warning',
   });
 }

@@ -29,6 +29,11 @@ export interface HttpProbeRequest {
   path: string;
   headers: { name: string; value: string }[];
   timeoutMs: number;
+  /**
+   * Sees the final response's status and its body (at most 10 KiB) before the verdict: lets
+   * `podvisor check http --expect-status/--expect-body` judge what the kubelet's handler read.
+   */
+  observe?: (status: number, body: string) => void;
 }
 
 /** Go's http.Client redirect codes (redirectBehavior); 300, 304, 305 are returned as is. */
@@ -202,7 +207,9 @@ class HttpProbeRun {
     let size = 0;
     const done = (): void => {
       if (this.settled || request !== this.current) return;
-      this.settle(verdict(code, Buffer.concat(chunks, size).toString('utf8')));
+      const body = Buffer.concat(chunks, size).toString('utf8');
+      this.req.observe?.(code, body);
+      this.settle(verdict(code, body));
     };
     res.on('data', (chunk: Buffer) => {
       if (this.settled) return;

@@ -41,9 +41,22 @@ export interface CheckContext {
    * which in a cluster container is the pod's.
    */
   pids?: () => number[];
+  /**
+   * `check conn` may reuse a network namespace's socket tables read at most this long ago by
+   * another check (default 0: read them every run). /proc/net/tcp costs the kernel a walk of every
+   * socket of the namespace; in-process, many containers' checks share one namespace.
+   */
+  socketTableMaxAgeMs?: number;
   /** The pod IP: the default host of `check tcp` / `check grpc` when none is given. */
   podIP?: string;
   /** For `check exec`: the container's environment and working directory. */
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * The probed container's identity, when known (in-process). A `--pod`/`-c`/`-n` in the probe's
+   * argv that names another container is then refused instead of silently reading our own log.
+   */
+  podName?: string;
+  containerName?: string;
+  namespace?: string;
 }
