@@ -1,3 +1,4 @@
+import { runCheck } from '../probe/checks/index.js';
 import { probeExec, probeGrpc, probeHttp, probeTcp } from '../probe/index.js';
 import type { ProbeHandlers } from './types.js';
 
@@ -7,4 +8,5 @@ export const defaultProbeHandlers: ProbeHandlers = {
   tcp: probeTcp,
   exec: probeExec,
   grpc: probeGrpc,
+  check: runCheck,
 };

@@ -1,9 +1,15 @@
-import type { ContainerStatus, Pod, PodStatus, ProbeType } from '../api/types.js';
+import type { ProbeHistory, ProbeRunReport, ProbeRunRequest } from '../api/probe-history.js';
+import type { Container, ContainerStatus, Pod, PodStatus, ProbeType } from '../api/types.js';
+import type { ContainerRuntime } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
+import { CheckSourceRegistry } from './check-context.js';
 import type { InstanceRecord } from './container-record.js';
+import { PodProbeHistory } from './probe-history.js';
+import { runProbeNow } from './probe-run.js';
 import { ProbeWorker, type ProbeWorkerHost } from './probe-worker.js';
-import { probeSpec, type Prober } from './prober.js';
+import { probeSpec, type Prober, type ProbeTarget } from './prober.js';
 import { ResultsCache, type ResultUpdate } from './results-cache.js';
+import type { ProbeRunOptions, ProbeRunResult } from './types.js';
 
 /** What the probe manager needs from a pod's worker. */
 export interface PodProbeSource {
@@ -19,6 +25,13 @@ export interface ProbeManagerOptions {
   prober: Prober;
   /** Every change of any results cache (the kubelet's sync loop reacts, spec §2.4). */
   onUpdate: (update: ResultUpdate) => void;
+  /** For podvisor's in-process checks: the instances' processes and output. */
+  runtime?: ContainerRuntime;
+}
+
+interface PodRecord {
+  history: PodProbeHistory;
+  source: PodProbeSource;
 }
 
 /** Workers are created in this order per container (AddPod). */
@@ -34,6 +47,9 @@ export class ProbeManager {
   readonly readiness: ResultsCache;
   readonly startup: ResultsCache;
   private readonly pods = new Map<string, Map<string, ProbeWorker>>();
+  /** Probe histories live as long as the pod's worker, past its probe workers (forgetPod). */
+  private readonly records = new Map<string, PodRecord>();
+  private readonly checks: CheckSourceRegistry | undefined;
   private retiredProbes = 0;
   /** When the kubelet started: decides first-probe jitter (§2.1). */
   startedAt: number;
@@ -43,6 +59,7 @@ export class ProbeManager {
     this.readiness = new ResultsCache('Readiness', opts.onUpdate);
     this.startup = new ResultsCache('Startup', opts.onUpdate);
     this.startedAt = opts.clock.now();
+    this.checks = opts.runtime ? new CheckSourceRegistry(opts.runtime) : undefined;
   }
 
   cache(probeType: ProbeType): ResultsCache {
@@ -59,7 +76,21 @@ export class ProbeManager {
     if (this.pods.has(uid)) return;
     const workers = new Map<string, ProbeWorker>();
     this.pods.set(uid, workers);
-    const host = this.hostFor(uid, source);
+    let record = this.records.get(uid);
+    if (!record) {
+      const meta = pod.metadata ?? {};
+      record = {
+        history: new PodProbeHistory({
+          name: meta.name ?? '',
+          namespace: meta.namespace ?? 'default',
+          uid,
+          ...(meta.creationTimestamp ? { creationTimestamp: meta.creationTimestamp } : {}),
+        }),
+        source,
+      };
+      this.records.set(uid, record);
+    }
+    const host = this.hostFor(uid, source, record.history);
     // Sidecars get workers too (spec §4.7); plain init containers cannot have probes.
     const sidecars = (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always');
     for (const container of [...sidecars, ...(pod.spec?.containers ?? [])]) {
@@ -86,8 +117,61 @@ export class ProbeManager {
     if (!workers) return;
     for (const w of [...workers.values()]) w.stop();
     this.pods.delete(uid);
+    this.checks?.releasePod(uid);
   }
 
+  /** The pod's worker is gone (the pod left the kubelet): its probe history goes too. */
+  forgetPod(uid: string): void {
+    this.records.delete(uid);
+    this.checks?.releasePod(uid);
+  }
+
+  /** The pod's probe history, or undefined when the pod is not (or no longer) on this kubelet. */
+  history(uid: string): ProbeHistory | undefined {
+    return this.records.get(uid)?.history.toObject();
+  }
+
+  histories(): ProbeHistory[] {
+    return [...this.records.values()].map((r) => r.history.toObject());
+  }
+
+  /** Pods with a history: identity only (for lookups by name). */
+  podIdentities(): PodProbeHistory['pod'][] {
+    return [...this.records.values()].map((r) => r.history.pod);
+  }
+
+  /**
+   * A kill caused by a probe (container-runner's kill with reason LivenessProbe/StartupProbe):
+   * the restart is recorded with the failures that caused it.
+   */
+  probeKilled(
+    podUid: string,
+    containerName: string,
+    containerId: string,
+    reason: 'LivenessProbe' | 'StartupProbe',
+    message: string,
+  ): void {
+    const record = this.records.get(podUid);
+    if (!record) return;
+    const probeType: ProbeType = reason === 'LivenessProbe' ? 'Liveness' : 'Startup';
+    record.history.recordRestart(this.opts.clock.now(), containerName, probeType, containerId, message);
+  }
+
+  /** `podvisor check pod/NAME`: the configured probe once now, without events or feeding the worker. */
+  runNow(uid: string, req: ProbeRunRequest): Promise<ProbeRunReport> {
+    const record = this.records.get(uid);
+    return runProbeNow(
+      {
+        pod: record?.source.pod(),
+        status: record?.source.podStatus(),
+        worker: (container, type) => this.worker(uid, container, type),
+        run: (type, container, containerId, opts) =>
+          this.opts.prober.probe(type, this.target(uid, record?.source, container, containerId), opts),
+        now: this.opts.clock.now(),
+      },
+      req,
+    );
+  }
   worker(uid: string, containerName: string, type: ProbeType): ProbeWorker | undefined {
     return this.pods.get(uid)?.get(workerKey(containerName, type));
   }
@@ -160,7 +244,34 @@ export class ProbeManager {
     return { workers, probesRun };
   }
 
-  private hostFor(uid: string, source: PodProbeSource): ProbeWorkerHost {
+  /** What the prober needs to probe one instance (the check sources only for podvisor's checks). */
+  private target(
+    uid: string,
+    source: PodProbeSource | undefined,
+    container: Container,
+    containerId: string,
+    signal?: AbortSignal,
+  ): ProbeTarget {
+    const inst = source?.instance(containerId);
+    const running = inst && !inst.exit ? inst : undefined;
+    const t: ProbeTarget = {
+      pod: source?.pod() ?? {},
+      podIP: source?.podIP() ?? '',
+      container,
+      containerId,
+      exec: running ? { env: running.env, cwd: running.workingDir } : undefined,
+    };
+    if (signal) t.signal = signal;
+    // Only an exec probe can be one of podvisor's checks.
+    const execProbe =
+      container.livenessProbe?.exec ?? container.readinessProbe?.exec ?? container.startupProbe?.exec;
+    if (running && this.checks && execProbe) {
+      t.check = this.checks.forInstance(uid, container.name, containerId, running.startedAt);
+    }
+    return t;
+  }
+
+  private hostFor(uid: string, source: PodProbeSource, history: PodProbeHistory): ProbeWorkerHost {
     const { clock, random, prober } = this.opts;
     const startedAt = this.startedAt;
     return {
@@ -169,17 +280,17 @@ export class ProbeManager {
       kubeletStartedAt: startedAt,
       pod: () => source.pod(),
       podStatus: () => source.podStatus(),
-      runProbe: (probeType, container, containerId, signal) => {
-        const inst = source.instance(containerId);
-        return prober.probe(probeType, {
-          pod: source.pod(),
-          podIP: source.podIP(),
-          container,
-          containerId,
-          exec: inst && !inst.exit ? { env: inst.env, cwd: inst.workingDir } : undefined,
-          signal,
-        });
-      },
+      runProbe: (
+        probeType,
+        container,
+        containerId,
+        signal,
+        opts?: ProbeRunOptions,
+      ): Promise<ProbeRunResult> =>
+        prober.probe(probeType, this.target(uid, source, container, containerId, signal), opts),
+      historyFor: (probeType, container, spec) => history.ring(container, probeType, spec),
+      probeRecovered: (probeType, container, failures) =>
+        prober.recovered(source.pod(), container, probeType, failures),
       workerStopped: (w) => {
         this.retiredProbes += w.probesRun;
         const workers = this.pods.get(uid);

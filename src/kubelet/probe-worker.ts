@@ -1,7 +1,9 @@
+import { podKnobs, probesPaused, type PodKnobs } from '../api/podvisor-annotations.js';
 import type { Container, ContainerStatus, Pod, PodStatus, Probe, ProbeType } from '../api/types.js';
 import type { Clock, Timer } from '../util/clock.js';
+import type { ProbeResultRing } from './probe-history.js';
 import type { ResultsCache } from './results-cache.js';
-import type { ProbeResult, ProbeRunResult } from './types.js';
+import type { ProbeResult, ProbeRunOptions, ProbeRunResult } from './types.js';
 
 /** What a worker reads and calls; implemented by the probe manager for one pod. */
 export interface ProbeWorkerHost {
@@ -19,10 +21,31 @@ export interface ProbeWorkerHost {
     container: Container,
     containerId: string,
     signal: AbortSignal,
+    opts?: ProbeRunOptions,
   ): Promise<ProbeRunResult>;
   /** Called once when the worker has stopped, whichever side stopped it. */
   workerStopped(worker: ProbeWorker): void;
+  /** Where this probe's runs are recorded (the pod's probe history); none → not recorded. */
+  historyFor?(probeType: ProbeType, container: Container, spec: Probe): ProbeResultRing | undefined;
+  /** `probe-events: verbose`: the probe succeeded after `failures` consecutive failures. */
+  probeRecovered?(probeType: ProbeType, container: Container, failures: number): void;
 }
+
+/** What `check pod/NAME` reads of a worker (its consecutive run and thresholds). */
+export interface ProbeWorkerState {
+  containerId: string;
+  lastResult: ProbeResult;
+  resultRun: number;
+  onHold: boolean;
+  /** No run has been counted yet (Go's zero value still stands). */
+  fresh: boolean;
+  periodMs: number;
+  successThreshold: number;
+  failureThreshold: number;
+}
+
+/** A stand-in identity for "knobs not read yet" (annotations may be undefined). */
+const UNREAD = {};
 
 const INITIAL_VALUE: Record<ProbeType, ProbeResult> = {
   Readiness: 'Failure',
@@ -59,6 +82,11 @@ export class ProbeWorker {
   private onHold = false;
   /** Probe attempts that reached the prober (for probeStats). */
   probesRun = 0;
+  private counted = false;
+  private readonly ring: ProbeResultRing | undefined;
+  /** The pod's knobs, re-read only when its annotations object changes. */
+  private knobs: PodKnobs = podKnobs(undefined);
+  private knobsFrom: unknown = UNREAD;
 
   /** Created on the first probe that needs one, aborted when the worker stops. */
   private cancelAttempt: AbortController | undefined;
@@ -78,6 +106,34 @@ export class ProbeWorker {
     this.successThreshold = spec.successThreshold || 1;
     this.failureThreshold = spec.failureThreshold || 3;
     this.initialValue = INITIAL_VALUE[probeType];
+    this.ring = host.historyFor?.(probeType, container, spec);
+  }
+
+  state(): ProbeWorkerState {
+    return {
+      containerId: this.containerId,
+      lastResult: this.lastResult,
+      resultRun: this.resultRun,
+      onHold: this.onHold,
+      fresh: !this.counted,
+      periodMs: this.periodMs,
+      successThreshold: this.successThreshold,
+      failureThreshold: this.failureThreshold,
+    };
+  }
+
+  private knobsOf(pod: Pod): PodKnobs {
+    const annotations = pod.metadata?.annotations;
+    if (annotations !== this.knobsFrom) {
+      this.knobsFrom = annotations;
+      this.knobs = podKnobs(pod.metadata);
+    }
+    return this.knobs;
+  }
+
+  /** `liveness-action: report`: a liveness Failure reports and keeps probing (no hold). */
+  private reports(knobs: PodKnobs): boolean {
+    return this.probeType === 'Liveness' && knobs.livenessAction === 'report';
   }
 
   /** Starts the loop: jitter only if the kubelet started less than one period ago (§2.1). */
@@ -216,6 +272,18 @@ export class ProbeWorker {
       this.results.set(this.containerId, this.initialValue, podUid);
       this.onHold = false;
     }
+    const knobs = this.knobsOf(pod);
+    // A held liveness worker of a pod switched to `report` probes again: nothing will kill it.
+    if (this.onHold && this.reports(knobs)) this.onHold = false;
+    if (this.probeType !== 'Readiness' && probesPaused(knobs, this.host.clock.now())) {
+      // A pause is a fresh start: a Failure verdict held from before it must not kill the
+      // moment the person resumes, and the count starts again from the first failure after.
+      if (this.onHold && this.results.get(this.containerId) === 'Failure') {
+        this.onHold = false;
+        this.results.set(this.containerId, this.initialValue, podUid);
+      }
+      this.resultRun = 0;
+    }
     if (this.onHold) return true; // 5
     const running = c.state?.running;
     if (!running) {
@@ -243,36 +311,86 @@ export class ProbeWorker {
       return true;
     }
     this.probesRun++;
+    const now = this.host.clock.now();
+    // `podvisor probes pause`: liveness and startup still run and are recorded, but do not act.
+    const paused = this.probeType !== 'Readiness' && probesPaused(knobs, now);
+    let opts: ProbeRunOptions | undefined;
+    if (paused) opts = QUIET;
+    else if (knobs.probeEvents === 'verbose') {
+      opts = {
+        attempt: { k: (this.lastResult === 'Failure' ? this.resultRun : 0) + 1, n: this.failureThreshold },
+      };
+    }
     return this.host
-      .runProbe(this.probeType, this.container, this.containerId, this.attemptSignal())
-      .then((r) => this.record(r, podUid));
+      .runProbe(this.probeType, this.container, this.containerId, this.attemptSignal(), opts)
+      .then((r) => this.record(r, podUid, now, paused, knobs));
   }
 
-  /** Steps 10–12. */
-  private record(run: ProbeRunResult, podUid: string): boolean {
+  /** Steps 10–12, and the run's line in the probe history. */
+  private record(
+    run: ProbeRunResult,
+    podUid: string,
+    startedAt: number,
+    paused: boolean,
+    knobs: PodKnobs,
+  ): boolean {
     if (this.phase === 'stopped') return false;
-    if (run.error !== undefined) return true; // 10: errors are discarded.
+    if (paused || run.error !== undefined) {
+      // 10: errors are discarded; a paused run does not count either.
+      this.remember(run, startedAt, undefined, paused);
+      return true;
+    }
     const result = run.result;
+    const failuresBefore = this.lastResult === 'Failure' ? this.resultRun : 0;
     if (result === this.lastResult) {
       this.resultRun++;
     } else {
       this.lastResult = result;
       this.resultRun = 1;
     }
+    this.counted = true;
+    if (result === 'Success' && failuresBefore > 0 && knobs.probeEvents === 'verbose') {
+      this.host.probeRecovered?.(this.probeType, this.container, failuresBefore);
+    }
     if (
       (result === 'Failure' && this.resultRun < this.failureThreshold) ||
       (result === 'Success' && this.resultRun < this.successThreshold)
     ) {
+      this.remember(run, startedAt, undefined, false);
       return true; // 11
     }
-    this.results.set(this.containerId, result, podUid); // 12
+    const acted = this.results.set(this.containerId, result, podUid); // 12
+    this.remember(run, startedAt, acted ? result : undefined, false);
+    if (result === 'Failure' && this.reports(knobs)) return true; // reported, not held: keeps probing
     if ((this.probeType === 'Liveness' && result === 'Failure') || this.probeType === 'Startup') {
       this.onHold = true;
       this.resultRun = 0;
     }
     return true;
   }
+
+  private remember(
+    run: ProbeRunResult,
+    startedAt: number,
+    acted: 'Success' | 'Failure' | undefined,
+    paused: boolean,
+  ): void {
+    const ring = this.ring;
+    if (!ring) return;
+    ring.push(
+      startedAt,
+      this.containerId,
+      run.error !== undefined ? 'error' : (run.verdict ?? (run.result === 'Success' ? 'success' : 'failure')),
+      run.latencyMs ?? this.host.clock.now() - startedAt,
+      run.error ?? run.output ?? '',
+      this.resultRun,
+      acted,
+      paused,
+    );
+  }
 }
+
+const QUIET: ProbeRunOptions = { quiet: true };
 
 function findStatus(statuses: ContainerStatus[] | undefined, name: string): ContainerStatus | undefined {
   if (!statuses) return undefined;

@@ -1,4 +1,5 @@
 import type { KubeObject, Pod } from '../api/types.js';
+import type { CheckContext, CheckResult } from '../probe/checks/types.js';
 import type { ProbeOutcome } from '../probe/types.js';
 import type {
   ExecProbeRequest,
@@ -22,6 +23,11 @@ export interface ProbeHandlers {
   tcp(req: TcpProbeRequest): Promise<ProbeOutcome>;
   exec(req: ExecProbeRequest): Promise<ProbeOutcome>;
   grpc(req: GrpcProbeRequest): Promise<ProbeOutcome>;
+  /**
+   * podvisor's own checks, run in-process when an exec probe's command is `podvisor check …`
+   * (checkInvocation). Absent: such a command is forked like any other exec probe.
+   */
+  check?(args: readonly string[], ctx: CheckContext): Promise<CheckResult>;
 }
 
 /**
@@ -34,6 +40,22 @@ export type ProbeResult = 'Success' | 'Failure' | 'Unknown';
 export interface ProbeRunResult {
   result: 'Success' | 'Failure';
   error?: string;
+  /** The handler's verdict (probe history); absent from hand-made results (tests). */
+  verdict?: 'success' | 'warning' | 'failure' | 'unknown';
+  /** The handler's output (not for HTTP successes: bodies are never kept). */
+  output?: string;
+  /** How long the run took, retries included. */
+  latencyMs?: number;
+  /** The event message the prober recorded — or, when quiet, would have recorded ("" for none). */
+  message?: string;
+}
+
+/** How one probe run is to be reported (podvisor.io/probe-events, pauses, `check pod/NAME`). */
+export interface ProbeRunOptions {
+  /** Record no event (paused probes, `check pod/NAME`). */
+  quiet?: boolean;
+  /** `probe-events: verbose`: a failure's Unhealthy message ends ` (attempt k/n)`. */
+  attempt?: { k: number; n: number };
 }
 
 /** The object events are recorded against: the Pod, narrowed to a container by fieldPath (§5). */

@@ -49,6 +49,9 @@ function utf8Cut(buf: Buffer, limit: number): number {
   return cut > limit - 4 && cut > 0 ? cut : limit;
 }
 
+/** Receives one line of output (no newline) and when it was written (epoch ms). */
+export type OutputTap = (line: string, at: number) => void;
+
 interface Source {
   stream: Readable;
   name: LogStream;
@@ -66,6 +69,8 @@ export class CriLogWriter {
   closed = false;
   /** The last write error, if the disk failed us (output is then dropped, the container runs on). */
   lastError: Error | undefined;
+  /** When the container last wrote any byte (epoch ms), for `check silence`; undefined before. */
+  lastOutputAt: number | undefined;
 
   private fd: number;
   private size: number;
@@ -77,6 +82,8 @@ export class CriLogWriter {
   private paused = false;
   private readonly sources: Source[] = [];
   private readonly listeners = new Set<() => void>();
+  /** Output taps (in-process `check log`): each line's content as it is queued, with its stamp. */
+  private readonly taps = new Set<OutputTap>();
   private readonly closedWaiters: Array<() => void> = [];
 
   private constructor(private readonly opts: LogWriterOptions) {
@@ -121,6 +128,15 @@ export class CriLogWriter {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Hands every line (or 16 KiB piece of a longer one) to `tap` as it is queued, with the same
+   * time the CRI record is stamped with; returns the unsubscribe. Costs nothing while no tap is set.
+   */
+  tapOutput(tap: OutputTap): () => void {
+    this.taps.add(tap);
+    return () => this.taps.delete(tap);
+  }
+
   attach(stream: Readable, name: LogStream): void {
     const source: Source = { stream, name, carry: [], carryBytes: 0, done: false };
     this.sources.push(source);
@@ -144,6 +160,7 @@ export class CriLogWriter {
   }
 
   private onData(source: Source, chunk: Buffer): void {
+    if (chunk.length > 0) this.lastOutputAt = this.opts.clock.now();
     let start = 0;
     for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
       let content = chunk.subarray(start, nl);
@@ -174,17 +191,22 @@ export class CriLogWriter {
 
   /** Splits content into 16 KiB `P` records; the last record is `F` unless `unfinished`. */
   private emitLine(stream: LogStream, content: Buffer, unfinished: boolean): void {
+    const at = this.opts.clock.now();
+    if (this.taps.size > 0 && (content.length > 0 || !unfinished)) {
+      const text = content.toString('utf8');
+      for (const tap of this.taps) tap(text, at);
+    }
     let rest = content;
     while (rest.length > MAX_RECORD_CONTENT) {
       const cut = utf8Cut(rest, MAX_RECORD_CONTENT);
-      this.enqueue(stream, 'P', rest.subarray(0, cut));
+      this.enqueue(stream, 'P', rest.subarray(0, cut), at);
       rest = rest.subarray(cut);
     }
-    if (rest.length > 0 || !unfinished) this.enqueue(stream, unfinished ? 'P' : 'F', rest);
+    if (rest.length > 0 || !unfinished) this.enqueue(stream, unfinished ? 'P' : 'F', rest, at);
   }
 
-  private enqueue(stream: LogStream, tag: 'P' | 'F', content: Buffer): void {
-    const header = `${criTimestamp(this.opts.clock.now())} ${stream} ${tag} `;
+  private enqueue(stream: LogStream, tag: 'P' | 'F', content: Buffer, at: number): void {
+    const header = `${criTimestamp(at)} ${stream} ${tag} `;
     const record = Buffer.allocUnsafe(header.length + content.length + 1);
     record.write(header, 0, 'latin1');
     content.copy(record, header.length);

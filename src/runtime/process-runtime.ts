@@ -8,6 +8,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RealClock, type Clock } from '../util/clock.js';
 import { ContainerProcess } from './container-process.js';
+import { parseCriTimestamp } from './cri-log-format.js';
 import { readInstanceLog, type InstanceLogSource } from './cri-log-reader.js';
 import { endOrphans, instancesFile, InstanceRegistry, type LeaderRecord } from './instance-registry.js';
 import { defaultClaimsDir, FileAddressClaims, UNCLAIMED } from './address-claims.js';
@@ -31,6 +32,7 @@ import {
   type LogReadOptions,
   type PodSandbox,
   type PodSandboxRequest,
+  type TimedLine,
 } from './types.js';
 
 export interface ProcessRuntimeOptions {
@@ -296,6 +298,34 @@ export class ProcessRuntime implements ContainerRuntime {
     // Do not start in the middle of a UTF-8 sequence.
     while (cut < bytes.length && ((bytes[cut] ?? 0) & 0xc0) === 0x80) cut++;
     return bytes.subarray(cut).toString('utf8');
+  }
+
+  lastOutputAt(instanceId: string): number | undefined {
+    return this.instances.get(instanceId)?.writer.lastOutputAt;
+  }
+
+  tapOutput(instanceId: string, tap: (line: string, at: number) => void): (() => void) | undefined {
+    const writer = this.instances.get(instanceId)?.writer;
+    if (!writer || writer.closed) return undefined;
+    return writer.tapOutput(tap);
+  }
+
+  /** Read once per instance by the kubelet's log window (a backfill), never per probe. */
+  async recentLines(instanceId: string, maxLines: number): Promise<TimedLine[]> {
+    const instance = this.instances.get(instanceId);
+    if (!instance) return [];
+    const source: InstanceLogSource = {
+      dir: dirname(instance.writer.path),
+      attempt: instance.launch.attempt,
+      writer: instance.writer,
+    };
+    const out: TimedLine[] = [];
+    for await (const line of readInstanceLog(source, { tailLines: maxLines, timestamps: true })) {
+      const space = line.indexOf(' ');
+      const at = parseCriTimestamp(space < 0 ? line : line.slice(0, space));
+      if (!Number.isNaN(at)) out.push({ at, text: space < 0 ? '' : line.slice(space + 1) });
+    }
+    return out;
   }
 
   async shutdown(graceMs: number): Promise<void> {

@@ -104,4 +104,22 @@ export interface ContainerRuntime {
   tailOfInstance(instanceId: string, maxLines: number, maxBytes: number): Promise<string>;
   /** Stops everything (SIGKILL after `graceMs`) — podvisor's shutdown. */
   shutdown(graceMs: number): Promise<void>;
+  /**
+   * Optional (in-process `check silence` / `check log`): when the instance last wrote any output
+   * (epoch ms); undefined if it never has, or the instance is not known.
+   */
+  lastOutputAt?(instanceId: string): number | undefined;
+  /**
+   * Optional: hands each output line of a running instance to `tap` as it is written (its time is
+   * the CRI record's); returns the unsubscribe, or undefined if the instance's log is closed/unknown.
+   */
+  tapOutput?(instanceId: string, tap: (line: string, at: number) => void): (() => void) | undefined;
+  /** Optional: the last `maxLines` lines of an instance's log with their times, oldest first. */
+  recentLines?(instanceId: string, maxLines: number): Promise<TimedLine[]>;
+}
+
+/** One log line with the time it was written (epoch ms). */
+export interface TimedLine {
+  at: number;
+  text: string;
 }

@@ -9,6 +9,12 @@ import { makeTokenCheck, sendError, sendJson, sendStatus, sendText } from './htt
 import type { LogSource } from './logs.js';
 import { makeOpenApiHandler } from './openapi/documents.js';
 import { podResource, type AdmitPod } from './pods.js';
+import {
+  isProbeHistoryRead,
+  probeHistoryResource,
+  serveProbeHistoryRead,
+  type ProbeHistorySource,
+} from './probe-histories.js';
 import { createPortForwardUpgrade } from './portforward/upgrade.js';
 import type { RequestContext, ResourceType } from './resource-types.js';
 import { parseResourcePath, resolveRoute, ResourceRegistry } from './router.js';
@@ -30,6 +36,8 @@ export interface ApiServerOptions {
   resources?: readonly ResourceType[];
   /** Also serve HTTPS on the same port with this certificate (kubectl sends tokens only over TLS). */
   tls?: { key: string; cert: string };
+  /** The kubelets' probe histories: serves podvisor.io/v1alpha1 probehistories (issue 5). */
+  probeHistories?: ProbeHistorySource;
 }
 
 export interface ApiServer {
@@ -72,6 +80,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     podResource(opts.admitPod, opts.logs),
     eventResource(),
     ...(opts.resources ?? []),
+    ...(opts.probeHistories ? [probeHistoryResource(opts.probeHistories)] : []),
   ]);
   const authorized = makeTokenCheck(opts.token);
   const serveOpenApi = makeOpenApiHandler(registry);
@@ -104,7 +113,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     };
     if (route.namespace !== undefined) ctx.namespace = route.namespace;
     if (route.name !== undefined) ctx.name = route.name;
-    await route.run(ctx);
+    // Probe histories live in the kubelets, not in the store the generic GET handlers read.
+    if (opts.probeHistories && isProbeHistoryRead(path, method))
+      serveProbeHistoryRead(opts.probeHistories, ctx);
+    else await route.run(ctx);
   };
 
   const server = createServer((req, res) => {

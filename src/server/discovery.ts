@@ -35,6 +35,8 @@ const SUBRESOURCE_KINDS: Readonly<Record<string, GroupVersionKind>> = {
   binding: { group: '', version: 'v1', kind: 'Binding' },
   eviction: { group: 'policy', version: 'v1', kind: 'Eviction' },
   scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+  // podvisor.io probehistories/{pod}/run answers a ProbeRunReport (issue 5).
+  run: { group: 'podvisor.io', version: 'v1alpha1', kind: 'ProbeRunReport' },
 };
 
 /** HTTP methods a subresource serves → the verbs discovery reports (as the apiserver maps them). */

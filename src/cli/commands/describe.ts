@@ -1,3 +1,4 @@
+import { PODVISOR_API_VERSION, type ProbeHistory } from '../../api/probe-history.js';
 import type { Event, Pod } from '../../api/types.js';
 import { ApiError, type ApiClient } from '../client.js';
 import { connect, type CommandContext } from '../context.js';
@@ -59,9 +60,25 @@ export async function runDescribe(
     }
   }
   const texts: string[] = [];
-  for (const pod of pods) texts.push(describePod(pod, await eventsOf(client, pod), Date.now()));
+  for (const pod of pods)
+    texts.push(describePod(pod, await eventsOf(client, pod), Date.now(), await probeHistoryOf(client, pod)));
   if (texts.length > 0) ctx.io.stdout.write(texts.join('\n\n'));
   return failed ? EXIT_ERROR : EXIT_OK;
+}
+
+/** The pod's probe history (podvisor.io), or undefined when the node has none for it. */
+async function probeHistoryOf(client: ApiClient, pod: Pod): Promise<ProbeHistory | undefined> {
+  const ns = encodeURIComponent(pod.metadata?.namespace ?? 'default');
+  const name = encodeURIComponent(pod.metadata?.name ?? '');
+  try {
+    return await client.get<ProbeHistory>(
+      `/apis/${PODVISOR_API_VERSION}/namespaces/${ns}/probehistories/${name}`,
+    );
+  } catch (err) {
+    // Not on a node (yet), or a server without podvisor.io: describe shows the rest.
+    if (err instanceof ApiError) return undefined;
+    throw err;
+  }
 }
 
 /** The pod's events, or undefined when they cannot be listed (describe then leaves them out). */

@@ -32,7 +32,12 @@ function rig(probe: Probe, type: ProbeType = 'Liveness', extra: Partial<Containe
     exec: { env: { PATH: '/bin', POD_NAME: 'web' }, cwd: '/tmp/pods/uid-1' },
   };
   const prober = new Prober(handlers, recorder);
-  return { handlers, recorder, prober, run: () => prober.probe(type, target) };
+  // The cache verdict only (the run's history details are tested in probe-history.test.ts).
+  const run = async (): Promise<{ result: string; error?: string }> => {
+    const { result, error } = await prober.probe(type, target);
+    return error === undefined ? { result } : { result, error };
+  };
+  return { handlers, recorder, prober, run };
 }
 
 describe('prober: target resolution (§3.0)', () => {
