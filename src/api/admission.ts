@@ -6,6 +6,7 @@ import { notSupported, required, type FieldError } from './field-errors.js';
 import { goQuote } from '../util/goquote.js';
 import { validatePod } from './validation.js';
 import { podWarnings } from './warnings.js';
+import { podvisorAnnotationWarnings, validatePodvisorAnnotations } from './podvisor-annotations.js';
 import { admitService } from './service.js';
 import { admitConfigKind, CONFIG_KINDS } from './podpreset.js';
 import { admitWorkload, isWorkloadKind, WORKLOAD_KINDS } from './workloads/admission.js';
@@ -55,9 +56,11 @@ export function admitPod(obj: unknown): PodAdmission {
     userPod.metadata.name = generateName(userPod.metadata.generateName);
   }
   warnings.push(...podWarnings(userPod));
+  warnings.push(...podvisorAnnotationWarnings(userPod.metadata, 'metadata.annotations'));
   // podStrategy.PrepareForCreate: a new pod's status is the server's, starting at Pending.
   const pod: Pod = { ...defaultPod(userPod), status: { phase: 'Pending' } };
   const errors = validatePod(pod);
+  errors.push(...validatePodvisorAnnotations(pod.metadata, 'metadata.annotations', 'Pod'));
   return errors.length > 0 ? { errors, warnings, unknownFields } : { pod, errors, warnings, unknownFields };
 }
 

@@ -1,3 +1,4 @@
+import type { FieldError } from './field-errors.js';
 import type { ObjectMeta } from './types.js';
 
 /**
@@ -63,11 +64,188 @@ export function probesPaused(knobs: PodKnobs, now: number): boolean {
   return knobs.probesPausedUntil !== undefined && now < knobs.probesPausedUntil;
 }
 
+/** The keys of `podvisor.io/crashloop-backoff`, and the CrashLoopKnob field each sets. */
+const CRASHLOOP_KEYS = { initial: 'initialMs', max: 'maxMs', reset: 'resetMs' } as const;
+
+const CRASHLOOP_EXAMPLE = 'initial=1s,max=60s,reset=2m';
+
 /**
  * `initial=1s,max=60s,reset=2m` → milliseconds. Keys may be given in any order and any subset;
- * durations are Go durations. Implemented by the workload-knobs engineer (stub: see their report).
+ * durations are Go durations. Each must be positive, and `initial` at most `max` when both are
+ * given (a node-wide cap below the initial delay lowers the initial delay, as the kubelet does).
  */
 export function parseCrashLoopKnob(value: string): CrashLoopKnob | { error: string } {
-  void value;
-  return { error: 'not implemented yet' };
+  const knob: CrashLoopKnob = {};
+  const parts = value.split(',').map((p) => p.trim());
+  if (value.trim() === '') {
+    return { error: `is empty: give one or more of initial, max and reset, e.g. "${CRASHLOOP_EXAMPLE}"` };
+  }
+  for (const part of parts) {
+    const eq = part.indexOf('=');
+    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
+    const text = eq < 0 ? '' : part.slice(eq + 1).trim();
+    if (!Object.hasOwn(CRASHLOOP_KEYS, key)) {
+      return {
+        error: `unknown key "${key}": the keys are initial, max and reset, written key=duration and separated by commas, e.g. "${CRASHLOOP_EXAMPLE}"`,
+      };
+    }
+    const field = CRASHLOOP_KEYS[key as keyof typeof CRASHLOOP_KEYS];
+    if (knob[field] !== undefined) return { error: `${key} is given twice: give each key once` };
+    if (eq < 0 || text === '') {
+      return { error: `${key} has no value: write ${key}=<duration>, e.g. "${CRASHLOOP_EXAMPLE}"` };
+    }
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      return {
+        error: `${key}: "${text}" is not a duration: use a Go duration such as 500ms, 10s, 1m30s or 2h`,
+      };
+    }
+    if (ms <= 0) return { error: `${key}: ${text} must be positive, e.g. ${key}=10s` };
+    knob[field] = ms;
+  }
+  if (knob.initialMs !== undefined && knob.maxMs !== undefined && knob.initialMs > knob.maxMs) {
+    return { error: 'initial is greater than max: the first delay must not exceed the cap' };
+  }
+  return knob;
+}
+
+/** Go's time.ParseDuration (units ns, us, µs, ms, s, m, h), in milliseconds; undefined if invalid. */
+function parseDuration(text: string): number | undefined {
+  const m = /^([-+]?)(.*)$/.exec(text);
+  const sign = m?.[1] === '-' ? -1 : 1;
+  const body = m?.[2] ?? '';
+  if (body === '0') return 0;
+  if (body === '') return undefined;
+  const unitMs: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    μs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
+  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  let total = 0;
+  let at = 0;
+  while (at < body.length) {
+    part.lastIndex = at;
+    const p = part.exec(body);
+    if (!p) return undefined;
+    total += Number(p[1]) * (unitMs[p[2] ?? ''] ?? Number.NaN);
+    at = part.lastIndex;
+  }
+  return Number.isFinite(total) ? sign * total : undefined;
+}
+
+/** What carries the annotations being validated: a pod (or a pod template), or a workload object. */
+export type AnnotatedObject = 'Pod' | 'PodTemplate' | 'Workload';
+
+/** The knobs read from pods (a pod, or a template whose annotations reach its pods). */
+const POD_KNOBS: readonly string[] = [
+  PodvisorAnnotation.crashloopBackoff,
+  PodvisorAnnotation.livenessAction,
+  PodvisorAnnotation.probeEvents,
+  PodvisorAnnotation.probesPausedUntil,
+];
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function knobError(path: string, key: string, value: string, detail: string): FieldError {
+  return { type: 'Invalid value', field: `${path}[${key}]`, value, detail };
+}
+
+function oneOf(path: string, key: string, value: string, supported: readonly string[]): FieldError[] {
+  if (supported.includes(value)) return [];
+  return [
+    {
+      type: 'Unsupported value',
+      field: `${path}[${key}]`,
+      value,
+      detail: `supported values: ${supported.map((s) => `"${s}"`).join(', ')}`,
+    },
+  ];
+}
+
+/**
+ * podvisor's knobs on an object being admitted, as Kubernetes field errors on
+ * `<path>[podvisor.io/…]` (path: `metadata.annotations` or `spec.template.metadata.annotations`),
+ * each naming the value and the fix. Pod knobs belong on pods and templates; the restart budget
+ * on a Deployment, ReplicaSet or ReplicationController. Unknown `podvisor.io/` names are only
+ * warned about (podvisorAnnotationWarnings).
+ */
+export function validatePodvisorAnnotations(
+  meta: ObjectMeta | undefined,
+  path: string,
+  on: AnnotatedObject,
+): FieldError[] {
+  const a = meta?.annotations ?? {};
+  const errs: FieldError[] = [];
+  const misplaced = (key: string, detail: string): void => {
+    if (a[key] !== undefined) errs.push(knobError(path, key, a[key], detail));
+  };
+  if (on === 'Workload') {
+    const where = path.replace(/^metadata\.annotations$/, 'spec.template.metadata.annotations');
+    for (const key of POD_KNOBS) {
+      misplaced(key, `podvisor reads this knob from pods: put it in ${where} (the pod template) instead`);
+    }
+    const budget = a[PodvisorAnnotation.livenessRestartBudget];
+    if (budget !== undefined && !/^[1-9]\d{0,8}$/.test(budget.trim())) {
+      errs.push(
+        knobError(
+          path,
+          PodvisorAnnotation.livenessRestartBudget,
+          budget,
+          'must be a whole number of pods, at least 1, e.g. "1" (to never restart on liveness, use podvisor.io/liveness-action: report on the pod template)',
+        ),
+      );
+    }
+    return errs;
+  }
+  misplaced(
+    PodvisorAnnotation.livenessRestartBudget,
+    "the restart budget is read from the Deployment, ReplicaSet or ReplicationController that owns the pods: put it in that object's metadata.annotations",
+  );
+  const crash = a[PodvisorAnnotation.crashloopBackoff];
+  if (crash !== undefined) {
+    const parsed = parseCrashLoopKnob(crash);
+    if ('error' in parsed) {
+      errs.push(knobError(path, PodvisorAnnotation.crashloopBackoff, crash, parsed.error));
+    }
+  }
+  const action = a[PodvisorAnnotation.livenessAction];
+  if (action !== undefined) {
+    errs.push(...oneOf(path, PodvisorAnnotation.livenessAction, action, ['report', 'restart']));
+  }
+  const events = a[PodvisorAnnotation.probeEvents];
+  if (events !== undefined) {
+    errs.push(...oneOf(path, PodvisorAnnotation.probeEvents, events, ['default', 'verbose']));
+  }
+  const paused = a[PodvisorAnnotation.probesPausedUntil];
+  if (paused !== undefined && (!RFC3339.test(paused) || Number.isNaN(Date.parse(paused)))) {
+    errs.push(
+      knobError(
+        path,
+        PodvisorAnnotation.probesPausedUntil,
+        paused,
+        'must be an RFC 3339 time such as 2026-11-21T10:00:00Z: set it with `podvisor probes pause POD --for 30m`, remove it with `podvisor probes resume POD`',
+      ),
+    );
+  }
+  return errs;
+}
+
+const KNOWN: ReadonlySet<string> = new Set(Object.values(PodvisorAnnotation));
+
+/** `podvisor.io/` annotations podvisor does not know (a typo, most likely): warnings, not errors. */
+export function podvisorAnnotationWarnings(meta: ObjectMeta | undefined, path: string): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(meta?.annotations ?? {})) {
+    if (!key.startsWith('podvisor.io/') || KNOWN.has(key)) continue;
+    out.push(
+      `${path}[${key}]: unknown podvisor annotation, ignored: the known ones are ${[...KNOWN].join(', ')}`,
+    );
+  }
+  return out;
 }

@@ -1,6 +1,9 @@
 import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
 import { Scheduler } from '../controllers/scheduler.js';
+import type { Kubelet } from '../kubelet/kubelet.js';
+import { ProbeRunError } from '../kubelet/probe-run.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+import type { ProbeHistorySource } from '../server/probe-histories.js';
 import { EventRecorderImpl } from '../store/event-recorder.js';
 import type { ObjectStore } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
@@ -22,6 +25,8 @@ export interface NodeSetOptions {
 
 export interface NodeSet {
   names: readonly string[];
+  /** Every kubelet's probe histories, for the API server (podvisor.io probehistories). */
+  probeHistories: ProbeHistorySource;
   /** Graceful: every kubelet stops its pods (capped by `graceMs`); the controllers stop first. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -67,10 +72,35 @@ export function startNodeSet(opts: NodeSetOptions): NodeSet {
   lifecycle.start();
   return {
     names,
+    probeHistories: probeHistoriesOf(nodes),
     stop: async (graceMs) => {
       scheduler.stop();
       lifecycle.stop();
       await Promise.all(nodes.map((n) => n.shutdown(graceMs)));
+    },
+  };
+}
+
+/** Asks every running kubelet: a pod's history is on the node that runs it. */
+function probeHistoriesOf(nodes: readonly VirtualNode[]): ProbeHistorySource {
+  const kubelets = (): Kubelet[] => {
+    const out: Kubelet[] = [];
+    for (const n of nodes) if (n.currentKubelet) out.push(n.currentKubelet);
+    return out;
+  };
+  return {
+    probeHistory: (namespace, name) => {
+      for (const k of kubelets()) {
+        const found = k.probeHistory(namespace, name);
+        if (found) return found;
+      }
+      return undefined;
+    },
+    probeHistories: (namespace) => kubelets().flatMap((k) => k.probeHistories(namespace)),
+    runProbeNow: (namespace, name, req) => {
+      const owner = kubelets().find((k) => k.probeHistory(namespace, name) !== undefined);
+      if (!owner) return Promise.reject(new ProbeRunError(404, `pods "${name}" not found on any node`));
+      return owner.runProbeNow(namespace, name, req);
     },
   };
 }

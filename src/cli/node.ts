@@ -1,6 +1,7 @@
 import { admitPod } from '../api/admission.js';
 import type { KubeObject } from '../api/types.js';
 import { ProcessRuntime } from '../runtime/process-runtime.js';
+import { LivenessRestartBudgets } from '../kubelet/restart-budget.js';
 import { startApiServer, type ApiServer } from '../server/api-server.js';
 import { startControllers, type RunningControllers } from '../controllers/manager.js';
 import { isWorkloadKind, WORKLOAD_KINDS } from '../api/workloads/admission.js';
@@ -39,7 +40,8 @@ export interface NodeConfig {
   nodeName: string;
   host: string;
   port: number;
-  backoff: { initialMs: number; maxMs: number };
+  /** CrashLoopBackOff; `resetMs` (--crash-loop-backoff-reset) defaults to the kubelet's 600 s. */
+  backoff: { initialMs: number; maxMs: number; resetMs?: number };
   /** What a relative `workingDir` is resolved against (the kubelet's default: the current directory). */
   workingDirBase?: string;
   /** Told about container processes of a crashed podvisor that were ended at start-up. */
@@ -100,6 +102,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       clock,
       kubelet: {
         backoff: config.backoff,
+        // One registry for every virtual node's kubelet: a ReplicaSet's budget holds across nodes.
+        livenessRestartBudgets: new LivenessRestartBudgets(clock),
         baseEnv: baseEnvironment(),
         ...(config.workingDirBase ? { workingDirBase: config.workingDirBase } : {}),
       },
@@ -140,6 +144,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         clock,
         tls,
         resources: [nodeResource(), ...serviceResources(store), ...configResources(), ...workloadResources()],
+        probeHistories: kubelet.probeHistories,
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

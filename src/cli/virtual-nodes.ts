@@ -114,6 +114,11 @@ export class VirtualNode {
     return this.kubelet !== undefined;
   }
 
+  /** The node's kubelet while it is powered on (probe histories are asked of it). */
+  get currentKubelet(): Kubelet | undefined {
+    return this.kubelet;
+  }
+
   start(): void {
     const node = this.register();
     this.watch = this.opts.store.watch<StoredNode>(

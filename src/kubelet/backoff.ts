@@ -1,3 +1,4 @@
+import type { CrashLoopKnob } from '../api/podvisor-annotations.js';
 import type { Container, Pod } from '../api/types.js';
 import { formatGoDuration } from '../util/duration.js';
 import { containerSpecHash } from './spec-hash.js';
@@ -7,6 +8,15 @@ export interface BackOffOptions {
   initialMs?: number;
   /** MaxContainerBackOff, or kubelet config `crashLoopBackOff.maxContainerRestartPeriod`: 300 s. */
   maxMs?: number;
+  /** An instance that ran longer than this resets the back-off (`up --crash-loop-backoff-reset`): 600 s. */
+  resetMs?: number;
+}
+
+/** The three numbers one pod's back-off runs on: the node's, or its `podvisor.io/crashloop-backoff`. */
+export interface BackOffPolicy {
+  initialMs: number;
+  maxMs: number;
+  resetMs: number;
 }
 
 export const DEFAULT_INITIAL_BACKOFF_MS = 10_000;
@@ -29,6 +39,7 @@ interface Entry {
 export class CrashLoopBackOff {
   readonly initialMs: number;
   readonly maxMs: number;
+  readonly resetMs: number;
   private readonly entries = new Map<string, Entry>();
 
   constructor(opts: BackOffOptions = {}) {
@@ -36,6 +47,17 @@ export class CrashLoopBackOff {
     // KubeletCrashLoopBackOffMax: a cap below the initial delay lowers the initial delay too.
     this.initialMs = Math.min(opts.initialMs ?? DEFAULT_INITIAL_BACKOFF_MS, max);
     this.maxMs = max;
+    this.resetMs = opts.resetMs ?? BACKOFF_EXPIRY_MS;
+  }
+
+  /**
+   * The policy for a pod: its `podvisor.io/crashloop-backoff` keys over the node's values; a cap
+   * below the initial delay lowers the initial delay, as for the node-wide flags.
+   */
+  policy(knob?: CrashLoopKnob): BackOffPolicy {
+    const maxMs = knob?.maxMs ?? this.maxMs;
+    const initialMs = Math.min(knob?.initialMs ?? this.initialMs, maxMs);
+    return { initialMs, maxMs, resetMs: knob?.resetMs ?? this.resetMs };
   }
 
   /** The current delay for `key` (Get), 0 when there is no entry. */
@@ -44,25 +66,25 @@ export class CrashLoopBackOff {
   }
 
   /** IsInBackOffSince: is `now` still within the delay counted from `eventTime` (the exit)? */
-  isInBackOffSince(key: string, eventTime: number, now: number): boolean {
-    return this.remainingMs(key, eventTime, now) > 0;
+  isInBackOffSince(key: string, eventTime: number, now: number, policy?: BackOffPolicy): boolean {
+    return this.remainingMs(key, eventTime, now, policy) > 0;
   }
 
   /** How long until the delay counted from `eventTime` runs out; 0 when not in back-off. */
-  remainingMs(key: string, eventTime: number, now: number): number {
+  remainingMs(key: string, eventTime: number, now: number, policy = this.policy()): number {
     const e = this.entries.get(key);
-    if (!e || expired(eventTime, e)) return 0;
+    if (!e || expired(eventTime, e, policy.resetMs)) return 0;
     return Math.max(0, e.backoffMs - (now - eventTime));
   }
 
   /** Next: a restart is let through; the delay for the next one starts or doubles. */
-  next(key: string, eventTime: number, now: number): void {
+  next(key: string, eventTime: number, now: number, policy = this.policy()): void {
     const e = this.entries.get(key);
-    if (!e || expired(eventTime, e)) {
-      this.entries.set(key, { backoffMs: this.initialMs, lastUpdate: now });
+    if (!e || expired(eventTime, e, policy.resetMs)) {
+      this.entries.set(key, { backoffMs: policy.initialMs, lastUpdate: now });
       return;
     }
-    e.backoffMs = Math.min(e.backoffMs * 2, this.maxMs);
+    e.backoffMs = Math.min(e.backoffMs * 2, policy.maxMs);
     e.lastUpdate = now;
   }
 
@@ -76,8 +98,8 @@ export class CrashLoopBackOff {
   }
 }
 
-function expired(eventTime: number, e: Entry): boolean {
-  return eventTime - e.lastUpdate > BACKOFF_EXPIRY_MS;
+function expired(eventTime: number, e: Entry, resetMs: number): boolean {
+  return eventTime - e.lastUpdate > resetMs;
 }
 
 /** `<name>_<namespace>(<uid>)`, the kubelet's format.Pod. */

@@ -1,4 +1,5 @@
 import { resolve as resolvePath } from 'node:path';
+import { podKnobs } from '../api/podvisor-annotations.js';
 import type { Container, Pod } from '../api/types.js';
 import { envSourcesFrom } from '../api/configmap-env.js';
 import { expandArgv, podEnvironment } from '../api/expansion.js';
@@ -35,6 +36,16 @@ export interface RunnerDeps {
   workingDirBase: string;
   /** ConfigMaps and Secrets for `envFrom`/`valueFrom` are read from here at each start. */
   store?: Pick<ObjectStore, 'get'>;
+  /** The probe manager (the pod worker's): a kill a probe caused goes into the probe history. */
+  probes?: {
+    probeKilled(
+      podUid: string,
+      container: string,
+      containerId: string,
+      reason: 'LivenessProbe' | 'StartupProbe',
+      message: string,
+    ): void;
+  };
 }
 
 /** What the runner needs from its pod worker. */
@@ -78,7 +89,9 @@ export class ContainerRunner {
     if (backoffFrom !== undefined) {
       const key = backoffKey(pod, container);
       const now = clock.now();
-      const remaining = backoff.remainingMs(key, backoffFrom, now);
+      // podvisor.io/crashloop-backoff: this pod's initial delay, cap and reset over the node's.
+      const policy = backoff.policy(podKnobs(pod.metadata).crashloop);
+      const remaining = backoff.remainingMs(key, backoffFrom, now, policy);
       if (remaining > 0) {
         recorder.record(ref, 'Warning', EventReason.BackOff, backOffEventMessage(container, pod));
         rec.waiting = {
@@ -89,7 +102,7 @@ export class ContainerRunner {
         this.host.retryAfter(Math.min(remaining, SYNC_RETRY_MS));
         return;
       }
-      backoff.next(key, backoffFrom, now);
+      backoff.next(key, backoffFrom, now, policy);
     }
 
     const sandbox = this.host.sandbox();
@@ -192,6 +205,8 @@ export class ContainerRunner {
     const pod = this.host.pod();
     let grace = killGraceSeconds(pod, container, reason);
     this.deps.recorder.record(containerRef(pod, container.name), 'Normal', EventReason.Killing, message);
+    if (reason !== 'Other')
+      this.deps.probes?.probeKilled(pod.metadata?.uid ?? '', container.name, inst.id, reason, message);
     if (graceOverrideSeconds !== undefined) grace = graceOverrideSeconds;
     if (turn && grace > 0) grace -= await this.waitForTurn(turn, grace);
     if (grace < MIN_GRACE_SECONDS) grace = MIN_GRACE_SECONDS;

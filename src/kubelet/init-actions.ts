@@ -47,8 +47,8 @@ function currentOf(rec: ContainerRecord | undefined, freshSince: number): Instan
 export function computeInitContainerActions(
   pod: Pod,
   records: ReadonlyMap<string, ContainerRecord>,
-  liveness: ResultsCache,
-  startup: ResultsCache,
+  liveness: Pick<ResultsCache, 'get'>,
+  startup: Pick<ResultsCache, 'get'>,
   freshSince = 0,
 ): InitContainerActions {
   const inits = pod.spec?.initContainers ?? [];

@@ -1,3 +1,4 @@
+import type { ProbeHistory, ProbeRunReport, ProbeRunRequest } from '../api/probe-history.js';
 import type { Pod, PodCondition } from '../api/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { EventRecorder, ObjectStore, Watch, WatchEvent } from '../store/types.js';
@@ -9,6 +10,8 @@ import { EventReason, podRef } from './events.js';
 import { PodWorker } from './pod-worker.js';
 import { ProbeManager } from './probe-manager.js';
 import { Prober } from './prober.js';
+import { LivenessRestartBudgets } from './restart-budget.js';
+import { ProbeRunError } from './probe-run.js';
 import type { ResultUpdate } from './results-cache.js';
 import type { ProbeHandlers, StoredPod } from './types.js';
 
@@ -19,8 +22,17 @@ export interface KubeletOptions {
   runtime: ContainerRuntime;
   clock: Clock;
   handlers?: ProbeHandlers;
-  /** CrashLoopBackOff: initial 10 s; max = kubelet config `crashLoopBackOff.maxContainerRestartPeriod` (300 s). */
-  backoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * CrashLoopBackOff: initial 10 s; max = kubelet config `crashLoopBackOff.maxContainerRestartPeriod`
+   * (300 s); reset: an instance that ran longer than this resets it (600 s). A pod's
+   * `podvisor.io/crashloop-backoff` overrides any of them for that pod.
+   */
+  backoff?: { initialMs?: number; maxMs?: number; resetMs?: number };
+  /**
+   * `podvisor.io/liveness-restart-budget` slots. Pass one registry to every kubelet of the process
+   * (virtual nodes) so a ReplicaSet's budget holds across them; default: this kubelet's own.
+   */
+  livenessRestartBudgets?: LivenessRestartBudgets;
   /** The node's environment given to every container before its own (PATH, HOME, ...). */
   baseEnv?: Record<string, string>;
   /**
@@ -55,6 +67,7 @@ export class Kubelet {
   private readonly opts: KubeletOptions;
   private readonly probes: ProbeManager;
   private readonly backoff: CrashLoopBackOff;
+  private readonly budgets: LivenessRestartBudgets;
   private readonly baseEnv: Record<string, string>;
   private readonly workers = new Map<string, PodWorker>();
   private watch: Watch | undefined;
@@ -63,13 +76,15 @@ export class Kubelet {
   constructor(opts: KubeletOptions) {
     this.opts = opts;
     this.backoff = new CrashLoopBackOff(opts.backoff);
+    this.budgets = opts.livenessRestartBudgets ?? new LivenessRestartBudgets(opts.clock);
     this.baseEnv = opts.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
-    const prober = new Prober(opts.handlers ?? defaultProbeHandlers, opts.recorder);
+    const prober = new Prober(opts.handlers ?? defaultProbeHandlers, opts.recorder, opts.clock);
     this.probes = new ProbeManager({
       clock: opts.clock,
       random: opts.random ?? Math.random,
       prober,
       onUpdate: (u) => this.probeUpdated(u),
+      runtime: opts.runtime,
     });
   }
 
@@ -94,6 +109,39 @@ export class Kubelet {
 
   probeStats(): ProbeStats {
     return { ...this.probes.stats(), pods: this.workers.size };
+  }
+
+  /** The probe history of a pod on this node (podvisor.io ProbeHistory), or undefined. */
+  probeHistory(namespace: string, name: string): ProbeHistory | undefined {
+    const uid = this.podUid(namespace, name);
+    return uid === undefined ? undefined : this.probes.history(uid);
+  }
+
+  /** Every pod's probe history on this node, or one namespace's. */
+  probeHistories(namespace?: string): ProbeHistory[] {
+    const all = this.probes.histories();
+    return namespace === undefined ? all : all.filter((h) => h.metadata.namespace === namespace);
+  }
+
+  /**
+   * `podvisor check pod/NAME`: the configured probe once now (no event, the worker not fed).
+   * Rejects with a ProbeRunError: 404 when the pod is not on this node, 400 for a bad request.
+   */
+  runProbeNow(namespace: string, name: string, req: ProbeRunRequest): Promise<ProbeRunReport> {
+    const uid = this.podUid(namespace, name);
+    if (uid === undefined) {
+      return Promise.reject(new ProbeRunError(404, `pods "${name}" not found on node ${this.opts.nodeName}`));
+    }
+    return this.probes.runNow(uid, req);
+  }
+
+  /** The uid of the pod the store names, if this kubelet keeps a probe history for it. */
+  private podUid(namespace: string, name: string): string | undefined {
+    const uid = this.opts.store.get<StoredPod>('pods', namespace, name)?.metadata?.uid;
+    const known = this.probes.podIdentities();
+    if (uid !== undefined && known.some((p) => p.uid === uid)) return uid;
+    // The store may already have the next pod of that name while the old one terminates.
+    return known.find((p) => p.namespace === namespace && p.name === name)?.uid;
   }
 
   private probeUpdated(u: ResultUpdate): void {
@@ -164,10 +212,12 @@ export class Kubelet {
       clock,
       probes: this.probes,
       backoff: this.backoff,
+      budgets: this.budgets,
       baseEnv: this.baseEnv,
       workingDirBase: this.opts.workingDirBase ?? process.cwd(),
       onFinished: (id) => {
         if (this.workers.get(id) === worker) this.workers.delete(id);
+        this.probes.forgetPod(id);
       },
     });
     this.workers.set(uid, worker);

@@ -5,8 +5,26 @@ import { computeInitContainerActions } from './init-actions.js';
 import { restartsAfterKill, shouldContainerBeRestarted } from './restart-policy.js';
 import type { ResultsCache } from './results-cache.js';
 import { containerSpecHash } from './spec-hash.js';
+import type { ProbeResult } from './types.js';
 
 export type KillReason = 'LivenessProbe' | 'StartupProbe' | 'Other';
+
+/** A results cache as computePodActions reads it. */
+export type ProbeResults = Pick<ResultsCache, 'get'>;
+
+/**
+ * Asked before a kill that a liveness or startup Failure would cause: false keeps the container
+ * running for now (podvisor's knobs: probes paused, `liveness-action: report`, a restart budget
+ * with no free slot). Asked only when that kill would otherwise happen, so it may take a slot.
+ */
+export type ProbeKillGate = (
+  container: Container,
+  instance: InstanceRecord,
+  reason: 'LivenessProbe' | 'StartupProbe',
+) => boolean;
+
+/** The kubelet's behaviour: every probe-caused kill goes ahead. */
+export const allowEveryKill: ProbeKillGate = () => true;
 
 export interface KillAction {
   container: Container;
@@ -42,12 +60,20 @@ export interface PodActions {
 export function computePodActions(
   pod: Pod,
   records: ReadonlyMap<string, ContainerRecord>,
-  liveness: ResultsCache,
-  startup: ResultsCache,
+  liveness: ProbeResults,
+  startup: ProbeResults,
   freshSince = 0,
+  gate: ProbeKillGate = allowEveryKill,
 ): PodActions & { initialized: boolean } {
   // Initialization first (spec §4.7): while it fails or is in progress, regular containers wait.
-  const init = computeInitContainerActions(pod, records, liveness, startup, freshSince);
+  // Sidecars see a held liveness Failure as Success and a held startup Failure as not yet known.
+  const init = computeInitContainerActions(
+    pod,
+    records,
+    gatedResults(liveness, records, (c, i) => gate(c, i, 'LivenessProbe'), 'Success', pod),
+    gatedResults(startup, records, (c, i) => gate(c, i, 'StartupProbe'), 'Unknown', pod),
+    freshSince,
+  );
   if (init.killPod || !init.initialized) return init;
   const kills: KillAction[] = [...init.kills];
   const starts: StartAction[] = [...init.starts];
@@ -65,10 +91,10 @@ export function computePodActions(
     if (cur.specHash !== containerSpecHash(container)) {
       message = messages.definitionChanged(container.name);
       restart = true;
-    } else if (liveness.get(cur.id) === 'Failure') {
+    } else if (liveness.get(cur.id) === 'Failure' && gate(container, cur, 'LivenessProbe')) {
       message = messages.livenessKill(container.name);
       reason = 'LivenessProbe';
-    } else if (startup.get(cur.id) === 'Failure') {
+    } else if (startup.get(cur.id) === 'Failure' && gate(container, cur, 'StartupProbe')) {
       message = messages.startupKill(container.name);
       reason = 'StartupProbe';
     } else {
@@ -85,6 +111,28 @@ export function computePodActions(
   const regularStarts = starts.length - init.starts.length;
   if (keep === 0 && regularStarts === 0) return { kills, starts: [], killPod: true, initialized: true };
   return { kills, starts, killPod: false, initialized: true };
+}
+
+/** A view of `results` in which a Failure the gate holds back reads as `held`. */
+function gatedResults(
+  results: ProbeResults,
+  records: ReadonlyMap<string, ContainerRecord>,
+  allow: (container: Container, instance: InstanceRecord) => boolean,
+  held: ProbeResult,
+  pod: Pod,
+): ProbeResults {
+  return {
+    get(id) {
+      const result = results.get(id);
+      if (result !== 'Failure') return result;
+      for (const rec of records.values()) {
+        if (rec.current?.id !== id) continue;
+        const container = pod.spec?.initContainers?.find((c) => c.name === rec.name);
+        return container && !allow(container, rec.current) ? held : result;
+      }
+      return result;
+    },
+  };
 }
 
 /** Minimum grace for any stop (minimumGracePeriodInSeconds). */

@@ -6,8 +6,10 @@ import { backoffKeyPrefix, type CrashLoopBackOff } from './backoff.js';
 import { isRunning, type ContainerRecord, type InstanceRecord } from './container-record.js';
 import { ContainerRunner, SYNC_RETRY_MS } from './container-runner.js';
 import { containerRef, EventReason, messages, podRef } from './events.js';
+import { PodKnobGate } from './knob-gate.js';
 import { computePodActions, DEFAULT_TERMINATION_GRACE_SECONDS, MIN_GRACE_SECONDS } from './pod-actions.js';
 import type { ProbeManager } from './probe-manager.js';
+import type { LivenessRestartBudgets } from './restart-budget.js';
 import { shouldContainerBeRestarted } from './restart-policy.js';
 import type { ResultUpdate } from './results-cache.js';
 import { seedRecords } from './seed.js';
@@ -23,6 +25,8 @@ export interface PodWorkerDeps {
   clock: Clock;
   probes: ProbeManager;
   backoff: CrashLoopBackOff;
+  /** podvisor.io/liveness-restart-budget slots, shared by every kubelet of the process. */
+  budgets: LivenessRestartBudgets;
   baseEnv: Record<string, string>;
   workingDirBase: string;
   /** The worker has finished a deletion: the kubelet forgets it. */
@@ -53,6 +57,8 @@ export class PodWorker {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly runner: ContainerRunner;
   private readonly statuses: PodStatusManager;
+  /** podvisor's knobs: probe pause, liveness report mode, liveness restart budget. */
+  private readonly knobs: PodKnobGate;
 
   private syncing: Promise<void> | undefined;
   private dirty = false;
@@ -73,6 +79,15 @@ export class PodWorker {
     this.pod = pod;
     this.uid = pod.metadata?.uid ?? '';
     this.statuses = new PodStatusManager(deps.store, deps.clock, this.uid);
+    this.knobs = new PodKnobGate(
+      { ...deps, liveness: deps.probes.liveness },
+      {
+        pod: () => this.pod,
+        status: () => this.statuses.current(),
+        records: () => this.records.values(),
+        requestSync: () => this.requestSync(),
+      },
+    );
     this.runner = new ContainerRunner(deps, {
       pod: () => this.pod,
       sandbox: () => {
@@ -107,6 +122,7 @@ export class PodWorker {
       podIP: () => this.sandboxInfo?.podIP ?? '',
       instance: (id) => this.instances.get(id),
     });
+    this.knobs.podChanged();
     this.refreshStatus(false);
     this.requestSync();
   }
@@ -118,7 +134,11 @@ export class PodWorker {
     this.pod = pod;
     const deletionStarted = !before.metadata?.deletionTimestamp && !!pod.metadata?.deletionTimestamp;
     const specChanged = JSON.stringify(before.spec) !== JSON.stringify(pod.spec);
-    if (deletionStarted || specChanged) this.requestSync();
+    // A knob that changed (podvisor.io/ annotations) may change what the next sync does.
+    const annotationsChanged =
+      JSON.stringify(before.metadata?.annotations) !== JSON.stringify(pod.metadata?.annotations);
+    if (deletionStarted || specChanged || annotationsChanged) this.requestSync();
+    if (this.mode === 'active') this.knobs.podChanged();
     if (this.mode === 'terminating') this.shortenGrace(this.deletionGraceSeconds());
   }
 
@@ -135,13 +155,15 @@ export class PodWorker {
   probeUpdated(u: ResultUpdate): void {
     if (this.mode === 'finished' || this.mode === 'stopping') return;
     if (u.probeType === 'Liveness') {
-      if (u.result === 'Failure') this.requestSync();
+      // Report mode: a return to Success sets podvisor.io/Healthy back to True.
+      if (u.result === 'Failure' || this.knobs.reportsLiveness()) this.requestSync();
       return;
     }
     // SetContainerReadiness / SetContainerStartup patch the cached status at once (ready and the
     // Ready conditions, or started) — even while a sync is busy, e.g. stopping the pod — and a
     // sync follows.
     this.statuses.patch(this.pod, u);
+    this.knobs.statusChanged();
     this.requestSync();
   }
 
@@ -158,6 +180,7 @@ export class PodWorker {
     if (this.mode === 'finished') return;
     this.mode = 'stopping';
     this.cancelRetry();
+    this.knobs.dispose();
     this.deps.probes.removePod(this.uid);
     let graceMs =
       Math.max(
@@ -266,6 +289,7 @@ export class PodWorker {
       probes.liveness,
       probes.startup,
       this.sandboxCreatedAt,
+      this.knobs.mayKill,
     );
     if (actions.initialized) this.podInitialized = true;
     if (actions.killPod) {
@@ -328,6 +352,7 @@ export class PodWorker {
   private finishPod(): void {
     this.mode = 'terminal';
     this.cancelRetry();
+    this.knobs.dispose();
     this.sandboxReady = false;
     this.refreshStatus(false);
     this.deps.probes.removePod(this.uid);
@@ -342,6 +367,7 @@ export class PodWorker {
     if (this.mode !== 'terminating') {
       this.mode = 'terminating';
       this.cancelRetry();
+      this.knobs.dispose();
       this.deps.probes.stopLivenessAndStartup(this.uid);
       this.refreshStatus(false);
     }
@@ -450,8 +476,10 @@ export class PodWorker {
       podIsTerminal: this.podIsTerminal,
       podIP: this.sandboxInfo?.podIP,
       sandboxReady: this.sandboxReady,
+      healthy: this.knobs.healthyCondition(),
     });
     this.statuses.set(pod, next);
+    this.knobs.statusChanged();
   }
 }
 

@@ -1,3 +1,4 @@
+import { HEALTHY_CONDITION } from '../api/podvisor-annotations.js';
 import { podQosClass } from '../api/qos.js';
 import type {
   Container,
@@ -285,6 +286,11 @@ export interface PodStatusInput {
   podIP: string | undefined;
   /** A sandbox exists (PodReadyToStartContainers). */
   sandboxReady: boolean;
+  /**
+   * `podvisor.io/Healthy` of a `liveness-action: report` pod (knob-gate.ts); absent for other
+   * pods, which then carry no such condition (a stale one is dropped).
+   */
+  healthy?: PodCondition;
 }
 
 /**
@@ -302,14 +308,19 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   const prevPhase = previous?.phase ?? pod.status?.phase;
   if ((prevPhase === 'Succeeded' || prevPhase === 'Failed') && phase !== prevPhase) phase = prevPhase;
 
-  const others = (pod.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type));
+  const others = (pod.status?.conditions ?? []).filter(
+    (c) => !KUBELET_CONDITIONS.has(c.type) && c.type !== HEALTHY_CONDITION,
+  );
+  const healthy = input.healthy ? [input.healthy] : [];
   const containersReady = containersReadyCondition(pod, containerStatuses, phase, initStatuses);
   const generated: PodCondition[] = [
     { type: 'PodReadyToStartContainers', status: input.sandboxReady ? 'True' : 'False' },
     initializedCondition(phase, pod, initStatuses, containerStatuses),
-    readyCondition(pod, containersReady, others),
+    // A readiness gate may name podvisor.io/Healthy.
+    readyCondition(pod, containersReady, [...others, ...healthy]),
     containersReady,
     { type: 'PodScheduled', status: 'True' },
+    ...healthy,
   ];
   const earlier = [...(pod.status?.conditions ?? []), ...(previous?.conditions ?? [])];
   const conditions = [...generated.map((c) => withTransitionTime(c, earlier, input.now)), ...others];
@@ -333,7 +344,12 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
 export function withReadyConditions(pod: Pod, status: PodStatus, now: number): PodStatus {
   const statuses = status.containerStatuses ?? [];
   const phase = status.phase ?? 'Pending';
-  const others = (pod.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type));
+  const others = [
+    ...(pod.status?.conditions ?? []).filter(
+      (c) => !KUBELET_CONDITIONS.has(c.type) && c.type !== HEALTHY_CONDITION,
+    ),
+    ...(status.conditions ?? []).filter((c) => c.type === HEALTHY_CONDITION),
+  ];
   const containersReady = containersReadyCondition(pod, statuses, phase, status.initContainerStatuses);
   const fresh: Record<string, PodCondition> = {
     Ready: readyCondition(pod, containersReady, others),

@@ -4,6 +4,7 @@ import { decodeAs } from '../decode.js';
 import { notSupported, required, type FieldError } from '../field-errors.js';
 import type { KubeObject } from '../types.js';
 import { goQuote } from '../../util/goquote.js';
+import { podvisorAnnotationWarnings, validatePodvisorAnnotations } from '../podvisor-annotations.js';
 import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from './defaults.js';
 import { validateDeployment, validateReplicaSet, validateReplicationController } from './validation.js';
 
@@ -106,6 +107,16 @@ export function admitWorkload(kind: WorkloadKind, obj: unknown): WorkloadAdmissi
     errors = validateReplicationController(rc);
     object = rc as KubeObject;
   }
+  // podvisor's knobs: the restart budget on the workload, the pod knobs on its template.
+  const templateMeta = (object as { spec?: { template?: PodTemplateSpec } }).spec?.template?.metadata;
+  errors.push(
+    ...validatePodvisorAnnotations(object.metadata, 'metadata.annotations', 'Workload'),
+    ...validatePodvisorAnnotations(templateMeta, 'spec.template.metadata.annotations', 'PodTemplate'),
+  );
+  warnings.push(
+    ...podvisorAnnotationWarnings(object.metadata, 'metadata.annotations'),
+    ...podvisorAnnotationWarnings(templateMeta, 'spec.template.metadata.annotations'),
+  );
   if (errors.length > 0) return { errors, warnings, unknownFields };
   const created = { ...object, metadata: { ...object.metadata, generation: 1 } };
   return { object: created, errors, warnings, unknownFields };

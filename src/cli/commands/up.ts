@@ -15,6 +15,8 @@ export interface UpOptions {
   /** Milliseconds (from a Go duration flag). */
   crashLoopBackoffInitial?: number;
   maxContainerRestartPeriod?: number;
+  /** `--crash-loop-backoff-reset`: an instance that ran longer resets its back-off (default 600 s). */
+  crashLoopBackoffReset?: number;
   /** `--nodes N` virtual nodes; --node-monitor-grace-period / --pod-eviction-timeout in ms. */
   nodes?: number;
   nodeMonitorGracePeriod?: number;
@@ -70,6 +72,10 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
       'error: --crash-loop-backoff-initial must be positive and at most --max-container-restart-period',
     );
   }
+  const resetMs = opts.crashLoopBackoffReset;
+  if (resetMs !== undefined && resetMs <= 0) {
+    throw usageError('error: --crash-loop-backoff-reset must be positive, e.g. 10m (the kubelet: 10m0s)');
+  }
   const nodeName = opts.nodeName || defaultNodeName();
 
   // Everything is loaded and validated before anything starts.
@@ -89,7 +95,7 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
     nodeName,
     host,
     port,
-    backoff: { initialMs, maxMs },
+    backoff: { initialMs, maxMs, ...(resetMs !== undefined ? { resetMs } : {}) },
     ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
     ...(opts.nodeMonitorGracePeriod !== undefined
       ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriod }

@@ -1,8 +1,11 @@
+import type { ProbeHistory } from '../../api/probe-history.js';
 import { podQosClass } from '../../api/qos.js';
 import type { Container, ContainerState, ContainerStatus, Event, Pod } from '../../api/types.js';
 import { DESCRIBE_TABWRITER, tabulate } from '../tabwriter.js';
 import { describeEventAge, sortEvents } from './events-table.js';
 import { describeProbe } from './probe-line.js';
+import { describeProbeHistory } from './probe-history-section.js';
+import { podKnobLines } from './pod-knobs.js';
 import { rfc1123z, since } from './time.js';
 
 /**
@@ -23,7 +26,12 @@ const MAX_ANNOTATION_LEN = 140;
  * Renders one pod. `events` undefined leaves the Events section out (as kubectl does when it could
  * not list them); an empty list prints `Events: <none>`.
  */
-export function describePod(pod: Pod, events: Event[] | undefined, now: number): string {
+export function describePod(
+  pod: Pod,
+  events: Event[] | undefined,
+  now: number,
+  probeHistory?: ProbeHistory,
+): string {
   const w = new PrefixWriter();
   const spec = pod.spec ?? { containers: [] };
   const status = pod.status ?? {};
@@ -58,6 +66,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now: number):
   const controller = (meta.ownerReferences ?? []).find((r) => r.controller);
   if (controller) w.write(0, `Controlled By:\t${controller.kind}/${controller.name}\n`);
   if (status.nominatedNodeName) w.write(0, `NominatedNodeName:\t${status.nominatedNodeName}\n`);
+  for (const line of podKnobLines(pod, now)) w.write(0, `${line}\n`);
 
   if ((spec.initContainers ?? []).length > 0) {
     describeContainers(
@@ -89,12 +98,19 @@ export function describePod(pod: Pod, events: Event[] | undefined, now: number):
   writeTolerations(w, pod);
 
   let out = w.text;
+  // podvisor's own "Probe History:" section (podvisor.io API), laid out on its own before Events.
+  let flushed = '';
+  const probeSection = probeHistory ? describeProbeHistory(probeHistory, now) : '';
+  if (probeSection !== '') {
+    flushed = tabulate(out, DESCRIBE_TABWRITER) + probeSection;
+    out = '';
+  }
   if (events !== undefined) {
     if (events.length === 0) {
       out += 'Events:\t<none>\n';
     } else {
       // kubectl flushes the tabwriter before the events table, so it is aligned on its own.
-      const head = tabulate(out, DESCRIBE_TABWRITER);
+      const head = flushed + tabulate(out, DESCRIBE_TABWRITER);
       const e = new PrefixWriter();
       e.write(0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
       e.write(1, '----\t------\t----\t----\t-------\n');
@@ -108,7 +124,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now: number):
       return head + tabulate(e.text, DESCRIBE_TABWRITER);
     }
   }
-  return tabulate(out, DESCRIBE_TABWRITER);
+  return flushed + tabulate(out, DESCRIBE_TABWRITER);
 }
 
 function writeLabels(w: PrefixWriter, title: string, labels: Record<string, string> | undefined): void {
