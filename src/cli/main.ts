@@ -79,6 +79,11 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
     .option('--node-name <name>', "the node's name (default: the host name)")
     .option('--crash-loop-backoff-initial <duration>', 'first CrashLoopBackOff delay', goDuration)
     .option('--max-container-restart-period <duration>', 'CrashLoopBackOff ceiling', goDuration)
+    .option(
+      '--crash-loop-backoff-reset <duration>',
+      'an instance that ran this long resets its CrashLoopBackOff (default 10m0s)',
+      goDuration,
+    )
     .option('--nodes <n>', 'virtual nodes to run (node-1 … node-N when more than 1)', nodeCount)
     .option(
       '--node-monitor-grace-period <duration>',
@@ -207,6 +212,34 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       }),
     );
 
+  const probes = command(
+    'probes',
+    'pause or resume the liveness and startup probes of a pod (while debugging)',
+  );
+  namespaceOption(
+    probes
+      .command('pause')
+      .description('liveness and startup probes stop acting on the pod until the time runs out or resume')
+      .argument('<pod>', 'pod name (or pod/NAME)')
+      .option('--for <duration>', 'how long the pause lasts (default 30m)', goDuration),
+  ).action(
+    run(async (ctx, pod: string, opts: Record<string, unknown>) => {
+      const { runProbesPause } = await import('./commands/probes.js');
+      return runProbesPause(ctx, pod, opts);
+    }),
+  );
+  namespaceOption(
+    probes
+      .command('resume')
+      .description('end a pause now: liveness and startup probes act again')
+      .argument('<pod>', 'pod name (or pod/NAME)'),
+  ).action(
+    run(async (ctx, pod: string, opts: Record<string, unknown>) => {
+      const { runProbesResume } = await import('./commands/probes.js');
+      return runProbesResume(ctx, pod, opts);
+    }),
+  );
+
   command('kubeconfig', 'print a kubeconfig (server + token) for kubectl --kubeconfig or KUBECONFIG')
     .option('--output-file <path>', 'write it to this file (mode 0600) instead of printing it')
     .action(
@@ -250,21 +283,33 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
   );
   rolloutAction('history', 'list the revisions with their change-cause');
 
-  const later: [string, string][] = [
-    ['check', 'one probe run now, with its verdict and timing'],
-    ['lint', 'probe-configuration advice for manifests'],
-  ];
-  for (const [name, description] of later) {
-    command(name, `${description} (not implemented yet)`)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .argument('[args...]')
-      .action(() => {
-        throw new CliError(
-          `error: 'podvisor ${name}' is not implemented yet in this version: see 'podvisor --help' for what is`,
-        );
-      });
-  }
+  // Every argument after `check` goes to the check's own parser (it has kind-specific flags and
+  // its own -h); only the global --server/--token/--state-dir are taken by the program.
+  command(
+    'check',
+    "one check now, with its verdict and timing: http|tcp|grpc|exec|log|silence|conn, pod/NAME ('podvisor check -h')",
+  )
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(
+      run(async (ctx, args: string[]) => {
+        const { runCheckCommand } = await import('./commands/check.js');
+        return runCheckCommand(ctx, args);
+      }),
+    );
+
+  command('lint', 'probe-configuration advice for manifests: findings with why and fix, detection times')
+    .argument('[paths...]', 'manifest files or folders, - for standard input')
+    .option('-f, --filename <path>', 'manifest file, folder or - (repeatable)', collect, [])
+    .addOption(new Option('-o, --output <format>', 'json instead of the human report').choices(['json']))
+    .action(
+      run(async (ctx, paths: string[], opts: Record<string, unknown>) => {
+        const { runLint } = await import('./commands/lint.js');
+        return runLint(ctx, paths, opts);
+      }),
+    );
   return program;
 }
 
