@@ -1,10 +1,12 @@
 /**
  * podvisor benchmarks (issue 2). Prints figures and how to rerun; never fails a build.
  *   npm run bench                      # all scenarios
- *   npm run bench -- lateness restart  # a subset: lateness, restart, crash, idle
- * Environment: BENCH_PODS (lateness, default 500), BENCH_IDLE (idle, default 200).
+ *   npm run bench -- lateness restart  # a subset: lateness, restart, crash, idle, check-cost
+ * Environment: BENCH_PODS (lateness, default 500), BENCH_IDLE (idle, default 200); check-cost:
+ * BENCH_CHECK_PODS, BENCH_CHECK_FORKED_PODS (default 100 each), BENCH_CHECK_SECONDS (20).
  */
 import { BenchNode, fmt, idlePod, percentile, startTargetProcess, waitUntil } from './harness.js';
+import { measureCheckCost } from './check-cost.js';
 import { measureIdleFootprint } from './footprint.js';
 
 const only = process.argv.slice(2);
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
   if (wants('restart')) await restart();
   if (wants('crash')) await crash();
   if (wants('idle')) rows.push(...(await measureIdleFootprint(Number(process.env.BENCH_IDLE ?? 200))));
+  if (wants('check-cost')) rows.push(...(await measureCheckCost()));
   const width = Math.max(...rows.map((r) => r[0]!.length));
   console.log(
     `\npodvisor benchmarks (${new Date().toISOString()}, node ${process.version}, ${(Date.now() - started) / 1000}s)\n`,
