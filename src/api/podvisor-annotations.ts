@@ -1,5 +1,6 @@
 import type { FieldError } from './field-errors.js';
 import type { ObjectMeta } from './types.js';
+import { parseGoDuration } from '../util/go-duration.js';
 
 /**
  * podvisor's workload knobs (issue 5). Annotations keep the manifest valid Kubernetes: a real
@@ -94,7 +95,7 @@ export function parseCrashLoopKnob(value: string): CrashLoopKnob | { error: stri
     if (eq < 0 || text === '') {
       return { error: `${key} has no value: write ${key}=<duration>, e.g. "${CRASHLOOP_EXAMPLE}"` };
     }
-    const ms = parseDuration(text);
+    const ms = parseGoDuration(text);
     if (ms === undefined) {
       return {
         error: `${key}: "${text}" is not a duration: use a Go duration such as 500ms, 10s, 1m30s or 2h`,
@@ -107,36 +108,6 @@ export function parseCrashLoopKnob(value: string): CrashLoopKnob | { error: stri
     return { error: 'initial is greater than max: the first delay must not exceed the cap' };
   }
   return knob;
-}
-
-/** Go's time.ParseDuration (units ns, us, µs, ms, s, m, h), in milliseconds; undefined if invalid. */
-function parseDuration(text: string): number | undefined {
-  const m = /^([-+]?)(.*)$/.exec(text);
-  const sign = m?.[1] === '-' ? -1 : 1;
-  const body = m?.[2] ?? '';
-  if (body === '0') return 0;
-  if (body === '') return undefined;
-  const unitMs: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    µs: 1e-3,
-    μs: 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let at = 0;
-  while (at < body.length) {
-    part.lastIndex = at;
-    const p = part.exec(body);
-    if (!p) return undefined;
-    total += Number(p[1]) * (unitMs[p[2] ?? ''] ?? Number.NaN);
-    at = part.lastIndex;
-  }
-  return Number.isFinite(total) ? sign * total : undefined;
 }
 
 /** What carries the annotations being validated: a pod (or a pod template), or a workload object. */

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './errors.js';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../util/go-duration.js';
 import { processIO, type CliIO } from './io.js';
 
 /**

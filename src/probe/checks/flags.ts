@@ -1,4 +1,4 @@
-import { parseDuration } from './duration.js';
+import { parseGoDuration } from '../../util/go-duration.js';
 
 /**
  * The flag grammar of every check: `--name value`, `--name=value`, `-x value`, boolean switches,
@@ -113,7 +113,7 @@ export function durationFlag(
 ): number | undefined {
   const text = flagValue(flags, name);
   if (text === undefined) return fallback;
-  const ms = parseDuration(text);
+  const ms = parseGoDuration(text);
   if (ms === undefined || ms < 0) {
     throw new UsageError(
       `check ${kind}: ${name} ${JSON.stringify(text)} is not a duration: write e.g. ${name} 30s, 1m30s or 500ms`,

@@ -1,6 +1,7 @@
 /**
- * Go's time.ParseDuration for check flags (`--window 100s`, `--max 5m`, `--timeout 1s`), so the
- * flags read like the kubelet's and kubectl's. The probe layer cannot import the CLI's copy.
+ * Go's time.ParseDuration, which kubectl flags, podvisor check flags and knob annotations use (`--since 1m30s`, `--crash-loop-backoff-initial
+ * 10s`): a sequence of decimal numbers with units ns, us (µs), ms, s, m, h. Returns milliseconds,
+ * or undefined when the text is not a duration.
  */
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
@@ -13,8 +14,7 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
-/** Milliseconds, or undefined when `text` is not a Go duration. */
-export function parseDuration(text: string): number | undefined {
+export function parseGoDuration(text: string): number | undefined {
   const m = /^([-+]?)(.*)$/.exec(text.trim());
   const sign = m?.[1] === '-' ? -1 : 1;
   const body = m?.[2] ?? '';

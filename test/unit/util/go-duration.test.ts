@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGoDuration } from '../../../src/cli/go-duration.js';
+import { parseGoDuration } from '../../../src/util/go-duration.js';
 
 test('Go durations for flags: 10s, 1m30s, 1.5h, 300ms, 0; junk is refused', () => {
   assert.equal(parseGoDuration('10s'), 10_000);
