@@ -1,7 +1,7 @@
 /**
- * Go's time.ParseDuration, which kubectl flags, podvisor check flags and knob annotations use (`--since 1m30s`, `--crash-loop-backoff-initial
- * 10s`): a sequence of decimal numbers with units ns, us (µs), ms, s, m, h. Returns milliseconds,
- * or undefined when the text is not a duration.
+ * Go's time.ParseDuration, as kubectl flags, podvisor check flags and knob annotations use it
+ * (`--since 1m30s`, `--window 100s`, `initial=1s`): a sequence of decimal numbers with units ns,
+ * us (µs), ms, s, m, h. Returns milliseconds, or undefined when the text is not a duration.
  */
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
