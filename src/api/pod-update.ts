@@ -42,7 +42,7 @@ function sortKeys(v: unknown): unknown {
   );
 }
 
-/** ValidateContainerUpdates: same number of containers, each with an image and no stray whitespace. */
+/** ValidateContainerUpdates: same number of containers, an image kept if there was one, no stray whitespace. */
 function validateContainerUpdates(
   next: readonly Container[],
   old: readonly Container[],
@@ -54,7 +54,9 @@ function validateContainerUpdates(
   const errors: FieldError[] = [];
   next.forEach((c, i) => {
     const image = c.image ?? '';
-    if (image === '') errors.push(required(`${field}[${i}].image`));
+    // podvisor admits a pod without an image (it runs commands), so only removing one is refused:
+    // otherwise a pod created without an image could never be updated (a label, a patch) again.
+    if (image === '' && (old[i]?.image ?? '') !== '') errors.push(required(`${field}[${i}].image`));
     if (image.trim() !== image)
       errors.push(invalid(`${field}[${i}].image`, image, 'must not have leading or trailing whitespace'));
   });

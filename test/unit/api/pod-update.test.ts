@@ -84,6 +84,18 @@ describe('pod update rules (ValidatePodUpdate)', () => {
     );
   });
 
+  test('a pod admitted without an image (podvisor runs commands) can still be updated, e.g. a label', () => {
+    const noImage = (): Pod => {
+      const p = structuredClone(pod());
+      for (const c of p.spec!.containers) delete c.image;
+      for (const c of p.spec!.initContainers ?? []) delete c.image;
+      return p;
+    };
+    const next = noImage();
+    next.metadata = { ...next.metadata, labels: { app: 'web', patched: 'yes' } };
+    assert.deepEqual(validatePodUpdate(next, noImage()).map(formatFieldError), []);
+  });
+
   test('activeDeadlineSeconds may only be shortened, never removed', () => {
     assert.deepEqual(
       change((p) => (p.spec.activeDeadlineSeconds = 300)),
