@@ -186,8 +186,27 @@ function rawTables(procDir: string, ns: string | undefined, opts: TableReadOptio
 }
 
 function rowsOf(tables: RawTables, ports: readonly number[] | undefined): TcpSocket[] {
-  if (ports !== undefined) return [...rowsWithPort(tables.v4, ports), ...rowsWithPort(tables.v6, ports)];
-  return [...parseProcNetTcp(tables.v4), ...parseProcNetTcp(tables.v6)];
+  if (ports !== undefined) {
+    return uniqueRows([...rowsWithPort(tables.v4, ports), ...rowsWithPort(tables.v6, ports)]);
+  }
+  return uniqueRows([...parseProcNetTcp(tables.v4), ...parseProcNetTcp(tables.v6)]);
+}
+
+/**
+ * The kernel prints /proc/net/tcp a page at a time, walking a hash table that changes between
+ * pages, so one read can show the same socket twice (seen: one ESTABLISHED socket three times).
+ * A TCP 4-tuple names one socket in a table; keep its first row.
+ */
+export function uniqueRows(rows: TcpSocket[]): TcpSocket[] {
+  const seen = new Set<string>();
+  const out: TcpSocket[] = [];
+  for (const r of rows) {
+    const key = `${r.localAddress}|${r.localPort}|${r.remoteAddress}|${r.remotePort}|${r.inode}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(r);
+  }
+  return out;
 }
 
 function namespaceLink(procDir: string): string | undefined {

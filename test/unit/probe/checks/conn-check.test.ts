@@ -17,7 +17,12 @@ const portOf = (server: net.Server): number => (server.address() as net.AddressI
 
 async function connect(port: number, host = HOST, allowHalfOpen = false): Promise<net.Socket> {
   const socket = net.connect({ port, host, allowHalfOpen });
-  await once(socket, 'connect');
+  try {
+    await once(socket, 'connect', { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
   return socket;
 }
 
@@ -130,7 +135,7 @@ describe('check conn: the sockets of a process tree, from /proc (no ss)', () => 
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      await once(child.stdout!, 'data');
+      await once(child.stdout!, 'data', { signal: AbortSignal.timeout(10_000) });
       const args = ['conn', '--remote-port', String(port)];
       assert.equal((await runCheck(args, own)).ok, false, 'this process alone holds no client socket');
       const tree: CheckContext = { ...own, pids: () => processTree(child.pid!) };

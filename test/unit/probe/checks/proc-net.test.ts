@@ -5,6 +5,7 @@ import {
   parseProcNetTcp,
   rowsWithPort,
   tcpStateName,
+  uniqueRows,
 } from '../../../../src/probe/checks/proc-net.js';
 
 // As a little-endian Linux prints them (each 32-bit word in host byte order).
@@ -104,5 +105,15 @@ describe('/proc/net/tcp{,6} parsing (no ss)', () => {
 
   test('short or malformed lines are skipped, not misread', () => {
     assert.deepEqual(parseProcNetTcp('header\n\n   0: garbage\n', true), []);
+  });
+});
+
+describe('/proc/net/tcp reads that change under the reader', () => {
+  test('a socket the kernel printed twice (the table changed between pages) counts once', () => {
+    const lines = TCP.split('\n');
+    const twice = [...lines.slice(0, 3), lines[2], ...lines.slice(3)].join('\n');
+    const rows = parseProcNetTcp(twice);
+    assert.equal(rows.length, 4, 'the parser keeps what the kernel printed');
+    assert.deepEqual(uniqueRows(rows), parseProcNetTcp(TCP));
   });
 });
