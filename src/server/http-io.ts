@@ -15,7 +15,16 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string | string[]> = {},
 ): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, code, JSON.stringify(body), headers);
+}
+
+/** A JSON response whose text is already encoded (src/server/json-encoding.ts). */
+export function sendJsonText(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  headers: Record<string, string | string[]> = {},
+): void {
   res.writeHead(code, {
     ...COMMON_HEADERS,
     ...headers,

@@ -5,6 +5,7 @@ import { apiVersionOf, type Admission, type DeleteOptions, type RequestContext }
 import { ApiError, badRequest, invalid, successStatus } from './status.js';
 import { respondWithTable, tableWatchEncoding } from './tables/index.js';
 import { serveWatch } from './watch.js';
+import { sendList } from './json-encoding.js';
 import { checkResourceVersion, updateWarnings } from './patch/preconditions.js';
 
 /**
@@ -56,14 +57,15 @@ export function listOrWatch(ctx: RequestContext, forceWatch = false): void {
     );
   // `limit` is honoured by returning everything with no `continue`: the API allows a server to
   // ignore it, and kubectl then does not page (kubectl-surface §3).
-  const result = ctx.store.list(ctx.type.resource, listOptions(ctx));
+  // Shared: the stored (frozen) objects, only printed or serialised here, so no copy per item.
+  const result = ctx.store.list(ctx.type.resource, { ...listOptions(ctx), shared: true });
   if (respondWithTable(ctx, result.items, result.resourceVersion)) return;
-  sendJson(ctx.res, 200, {
+  const head = {
     kind: ctx.type.listKind,
     apiVersion: apiVersionOf(ctx.type),
     metadata: { resourceVersion: result.resourceVersion },
-    items: result.items,
-  });
+  };
+  sendList(ctx.res, head, result.items);
 }
 
 /** GET on one object; `?watch=true` watches just that object (fieldSelector metadata.name). */

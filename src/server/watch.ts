@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { ObjectStore, Watch, WatchEvent, WatchOptions } from '../store/types.js';
 import { StoreError } from '../store/types.js';
 import type { Clock, Timer } from '../util/clock.js';
+import { encodeWatchEvent } from './json-encoding.js';
 import { failureStatus } from './status.js';
 
 /**
@@ -64,10 +65,11 @@ export function serveWatch(res: ServerResponse, w: WatchRequest): void {
     res.end();
   };
   try {
-    watch = w.store.watch(w.resource, w.opts, (ev) => {
+    // Shared delivery: events are only serialised here, and a stored object's JSON is cached.
+    watch = w.store.watch(w.resource, { ...w.opts, shared: true }, (ev) => {
       if (!open) return;
       lastWritten = Math.max(lastWritten, Number(ev.object.metadata.resourceVersion) || 0);
-      res.write(`${JSON.stringify(w.encode ? w.encode(ev) : ev)}\n`);
+      res.write(w.encode ? `${JSON.stringify(w.encode(ev))}\n` : encodeWatchEvent(ev.type, ev.object));
       if (res.writableLength > MAX_UNREAD_BYTES) finish();
     });
   } catch (err) {

@@ -13,6 +13,7 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from './types.js';
+import { deepFreeze } from './frozen.js';
 import { compileMatcher, WatchHub } from './watch-hub.js';
 
 export interface MemoryStoreOptions {
@@ -103,12 +104,15 @@ function assertObject(obj: unknown): asserts obj is KubeObject {
 /**
  * The object store in memory: Kubernetes' optimistic concurrency (a global, monotonically
  * increasing resourceVersion), watches with replay, and label/field selectors. Objects are
- * copied on the way in and out, so callers never share state with the store.
+ * copied on the way in and out, so callers never share state with the store; stored objects are
+ * deep-frozen and replaced, never changed, so `shared` readers can be given them without a copy.
  */
 export class MemoryStore implements ObjectStore {
   private readonly clock: Clock;
   private readonly hub: WatchHub;
   private readonly collections = new Map<string, Map<string, KubeObject>>();
+  /** Each collection's keys in list order; dropped when a key comes or goes (not on updates). */
+  private readonly sortedKeys = new Map<string, string[]>();
   private readonly clusterScoped = new Set<string>();
   private rv = 0;
   private readonly persistence: StorePersistence | undefined;
@@ -126,7 +130,11 @@ export class MemoryStore implements ObjectStore {
     for (const { resource, object } of state.objects) {
       const meta = object.metadata;
       if (meta.namespace === undefined) this.clusterScoped.add(resource);
-      this.collection(resource).set(keyOf(meta.namespace ?? '', meta.name ?? ''), structuredClone(object));
+      this.collection(resource).set(
+        keyOf(meta.namespace ?? '', meta.name ?? ''),
+        deepFreeze(structuredClone(object)),
+      );
+      this.sortedKeys.delete(resource);
       rv = Math.max(rv, Number(meta.resourceVersion) || 0);
     }
     this.rv = rv;
@@ -166,10 +174,11 @@ export class MemoryStore implements ObjectStore {
     delete meta.deletionGracePeriodSeconds;
     if ('spec' in next && meta.generation === undefined) meta.generation = 1;
     meta.resourceVersion = String(this.rv + 1);
-    const stored = canonical(next);
+    const stored = deepFreeze(canonical(next));
     this.persistence?.put(resource, stored, this.rv + 1);
     this.rv++;
     coll.set(key, stored);
+    this.sortedKeys.delete(resource);
     this.hub.publish(resource, { rv: this.rv, type: 'ADDED', object: stored });
     return structuredClone(stored) as T;
   }
@@ -181,9 +190,8 @@ export class MemoryStore implements ObjectStore {
 
   list<T extends KubeObject>(resource: string, opts: ListOptions = {}): ListResult<T> {
     const matches = compileMatcher(opts);
-    const items = this.sorted(resource)
-      .filter(matches)
-      .map((o) => structuredClone(o) as T);
+    const found = this.sorted(resource).filter(matches);
+    const items = opts.shared ? (found as T[]) : found.map((o) => structuredClone(o) as T);
     return { items, resourceVersion: String(this.rv) };
   }
 
@@ -232,8 +240,9 @@ export class MemoryStore implements ObjectStore {
     if (!coll || !cur) throw notFound(resource, name);
     this.persistence?.remove(resource, namespace, name, this.rv + 1);
     coll.delete(key);
+    this.sortedKeys.delete(resource);
     // As etcd reports it: the deleted object carries the resourceVersion of its deletion.
-    const gone = { ...cur, metadata: { ...cur.metadata, resourceVersion: String(++this.rv) } };
+    const gone = deepFreeze({ ...cur, metadata: { ...cur.metadata, resourceVersion: String(++this.rv) } });
     this.hub.publish(resource, { rv: this.rv, type: 'DELETED', object: gone });
     return structuredClone(gone) as T;
   }
@@ -284,6 +293,7 @@ export class MemoryStore implements ObjectStore {
     const candidate = canonical(next);
     if (isDeepStrictEqual(candidate, cur)) return cur;
     (candidate.metadata as WritableMeta).resourceVersion = String(this.rv + 1);
+    deepFreeze(candidate);
     this.persistence?.put(resource, candidate, this.rv + 1);
     this.rv++;
     this.collection(resource).set(keyOf(old.namespace ?? '', old.name), candidate);
@@ -308,7 +318,13 @@ export class MemoryStore implements ObjectStore {
   private sorted(resource: string): KubeObject[] {
     const coll = this.collections.get(resource);
     if (!coll) return [];
-    return [...coll.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+    let keys = this.sortedKeys.get(resource);
+    if (!keys) {
+      // Default sort order is UTF-16 code unit order, as `<` compares strings (etcd: bytes of ASCII keys).
+      keys = [...coll.keys()].sort();
+      this.sortedKeys.set(resource, keys);
+    }
+    return keys.map((k) => coll.get(k) as KubeObject);
   }
 }
 

@@ -5,7 +5,8 @@ import type { KubeObject } from '../api/types.js';
  * and API write objects, the kubelet watches pods and writes status and events back.
  *
  * Resources are named by their REST plural ("pods", "events"). Objects are stored and handed out
- * as deep copies, so no caller can change stored state behind the store's back.
+ * as deep copies (or, with `shared`, as the deep-frozen stored objects), so no caller can change
+ * stored state behind the store's back.
  */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
@@ -20,6 +21,12 @@ export interface ListOptions {
   labelSelector?: string;
   /** Field selector: `metadata.name=x,involvedObject.name=y,spec.nodeName=n`. */
   fieldSelector?: string;
+  /**
+   * Hand out the stored objects themselves (deep-frozen) instead of a deep copy of each: for
+   * readers that only serialise or inspect them (the API server's lists and watches). Writing to
+   * such an object throws a TypeError.
+   */
+  shared?: boolean;
 }
 
 export interface WatchOptions extends ListOptions {

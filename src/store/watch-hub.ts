@@ -1,5 +1,6 @@
 import type { KubeObject } from '../api/types.js';
 import { badRequest, expired } from './errors.js';
+import { deepFreeze } from './frozen.js';
 import { fieldsMatch, labelsMatch, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { ListOptions, Watch, WatchEvent, WatchOptions } from './types.js';
 
@@ -68,6 +69,8 @@ interface Watcher {
   matches: ObjectMatcher;
   onEvent: (ev: WatchEvent) => void;
   queue: { type: WatchEvent['type']; object: KubeObject }[];
+  /** Delivers the stored (frozen) objects themselves: WatchOptions.shared. */
+  shared: boolean;
   scheduled: boolean;
   stopped: boolean;
 }
@@ -87,7 +90,10 @@ function project(
   const before = change.prev !== undefined && matches(change.prev);
   if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: change.object };
   if (before && change.prev) {
-    const old = { ...change.prev, metadata: { ...change.prev.metadata, resourceVersion: String(change.rv) } };
+    const old = deepFreeze({
+      ...change.prev,
+      metadata: { ...change.prev.metadata, resourceVersion: String(change.rv) },
+    });
     return { type: 'DELETED', object: old };
   }
   return undefined;
@@ -95,7 +101,8 @@ function project(
 
 /**
  * Watch fan-out and replay history. Delivery is asynchronous (a microtask per batch) and in
- * resourceVersion order; each watcher gets its own deep copy of every object.
+ * resourceVersion order; each watcher gets its own deep copy of every object, or, when it asked
+ * for `shared` delivery, the stored (deep-frozen) object itself.
  */
 export class WatchHub {
   private readonly histories = new Map<string, ResourceHistory>();
@@ -136,7 +143,14 @@ export class WatchHub {
     onEvent: (ev: WatchEvent) => void,
   ): Watch {
     const matches = compileMatcher(opts);
-    const w: Watcher = { matches, onEvent, queue: [], scheduled: false, stopped: false };
+    const w: Watcher = {
+      matches,
+      onEvent,
+      queue: [],
+      shared: opts.shared === true,
+      scheduled: false,
+      stopped: false,
+    };
     const rvText = opts.resourceVersion;
     if (rvText !== undefined && rvText !== '' && rvText !== '0') {
       if (!/^\d+$/.test(rvText)) throw badRequest(`invalid resource version "${rvText}"`);
@@ -190,7 +204,7 @@ export class WatchHub {
     for (const ev of batch) {
       if (w.stopped) return;
       try {
-        w.onEvent({ type: ev.type, object: structuredClone(ev.object) });
+        w.onEvent({ type: ev.type, object: w.shared ? ev.object : structuredClone(ev.object) });
       } catch (err) {
         // One faulty consumer must not stop delivery to the others (or to itself).
         console.error('podvisor: watch event handler threw:', err);
