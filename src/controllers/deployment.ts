@@ -46,14 +46,14 @@ export class DeploymentController {
 
   start(): void {
     this.watches.push(
-      this.store.watch<Named<Deployment>>('deployments', {}, (ev) => {
+      this.store.watch<Named<Deployment>>('deployments', { shared: true }, (ev) => {
         if (ev.type !== 'BOOKMARK')
           this.enqueue(keyOf(ev.object.metadata.namespace, ev.object.metadata.name));
       }),
-      this.store.watch<Named<ReplicaSet>>('replicasets', {}, (ev) => {
+      this.store.watch<Named<ReplicaSet>>('replicasets', { shared: true }, (ev) => {
         if (ev.type !== 'BOOKMARK') this.enqueueForReplicaSet(ev.object);
       }),
-      this.store.watch<Named<Pod>>('pods', {}, (ev) => {
+      this.store.watch<Named<Pod>>('pods', { shared: true }, (ev) => {
         // Recreate waits for old pods to be gone: only their deletion matters here.
         if (ev.type === 'DELETED') this.enqueueForPod(ev.object);
       }),

@@ -48,14 +48,14 @@ export class EndpointsController {
   start(): void {
     this.stopped = false;
     this.watches.push(
-      this.store.watch<StoredService>('services', {}, (ev) => {
+      this.store.watch<StoredService>('services', { shared: true }, (ev) => {
         this.enqueue(`${ev.object.metadata.namespace ?? 'default'}/${ev.object.metadata.name}`);
       }),
-      this.store.watch<PodObject & KubeObject>('pods', {}, (ev) =>
+      this.store.watch<PodObject & KubeObject>('pods', { shared: true }, (ev) =>
         this.enqueueNamespace(ev.object.metadata.namespace ?? 'default'),
       ),
       // A slice or Endpoints changed by someone else is put back (the controller owns them).
-      this.store.watch<StoredSlice>('endpointslices', {}, (ev) => {
+      this.store.watch<StoredSlice>('endpointslices', { shared: true }, (ev) => {
         const svc = ev.object.metadata.labels?.[SERVICE_NAME_LABEL];
         if (svc && ev.object.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY)
           this.enqueue(`${ev.object.metadata.namespace ?? 'default'}/${svc}`);
@@ -71,7 +71,7 @@ export class EndpointsController {
   }
 
   private enqueueNamespace(namespace: string): void {
-    for (const svc of this.store.list<StoredService>('services', { namespace }).items)
+    for (const svc of this.store.list<StoredService>('services', { namespace, shared: true }).items)
       this.enqueue(`${namespace}/${svc.metadata.name}`);
   }
 

@@ -58,7 +58,7 @@ export class GarbageCollector {
 
   start(): void {
     for (const r of this.resources) {
-      this.watches.push(this.store.watch(r.resource, {}, (ev) => this.onEvent(r.resource, ev)));
+      this.watches.push(this.store.watch(r.resource, { shared: true }, (ev) => this.onEvent(r.resource, ev)));
     }
   }
 
@@ -111,7 +111,7 @@ export class GarbageCollector {
     const out: { resource: string; obj: KubeObject }[] = [];
     if (!uid) return out;
     for (const r of this.resources) {
-      for (const obj of this.store.list(r.resource, { namespace: ns }).items) {
+      for (const obj of this.store.list(r.resource, { namespace: ns, shared: true }).items) {
         if (obj.metadata.ownerReferences?.some((ref) => ref.uid === uid))
           out.push({ resource: r.resource, obj });
       }

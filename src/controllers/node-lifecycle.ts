@@ -66,7 +66,7 @@ export class NodeLifecycleController {
 
   start(): void {
     if (this.watch || this.stopped) return;
-    this.watch = this.opts.store.watch<StoredNode>('nodes', {}, (ev) => {
+    this.watch = this.opts.store.watch<StoredNode>('nodes', { shared: true }, (ev) => {
       if (ev.type === 'DELETED') this.probes.delete(ev.object.metadata.name);
       else this.observe(ev.object);
     });
@@ -82,12 +82,12 @@ export class NodeLifecycleController {
   /** One monitor pass (also what the timer runs every node-monitor period). */
   monitor(): void {
     const { store } = this.opts;
-    const nodes = store.list<StoredNode>('nodes').items;
+    const nodes = store.list<StoredNode>('nodes', { shared: true }).items;
     for (const node of nodes) {
       this.observe(node);
       this.checkHealth(node);
     }
-    this.evict(store.list<StoredNode>('nodes').items);
+    this.evict(store.list<StoredNode>('nodes', { shared: true }).items);
   }
 
   private schedule(): void {

@@ -79,7 +79,10 @@ export class ReplicaSetController {
   private readonly burst: number;
   private readonly expectations: Expectations;
   private readonly queue: KeyQueue;
-  /** The pod informer's cache, fed only by the watch (expectations cover the lag). */
+  /**
+   * The pod informer's cache, fed only by the watch (expectations cover the lag). It holds the
+   * store's own frozen objects (a `shared` watch): no copy of every pod per controller.
+   */
   private readonly pods = new Map<string, StoredPod>();
   private readonly watches: Watch[] = [];
 
@@ -98,9 +101,11 @@ export class ReplicaSetController {
   }
 
   start(): void {
-    this.watches.push(this.store.watch<StoredPod>('pods', {}, (ev) => this.onPod(ev)));
+    this.watches.push(this.store.watch<StoredPod>('pods', { shared: true }, (ev) => this.onPod(ev)));
     this.watches.push(
-      this.store.watch<Owner>(this.kind.resource, {}, (ev) => this.queue.add(objectKey(ev.object))),
+      this.store.watch<Owner>(this.kind.resource, { shared: true }, (ev) =>
+        this.queue.add(objectKey(ev.object)),
+      ),
     );
   }
 
@@ -128,6 +133,7 @@ export class ReplicaSetController {
   private enqueueMatchingOwners(pod: StoredPod): void {
     const owners = this.store.list<Owner>(this.kind.resource, {
       namespace: pod.metadata.namespace ?? '',
+      shared: true,
     }).items;
     for (const o of owners)
       if (selectorMatches(this.selectorOf(o), pod.metadata.labels)) this.queue.add(objectKey(o));

@@ -97,7 +97,7 @@ export class Scheduler {
   start(): void {
     const { store } = this.opts;
     this.watches.push(
-      store.watch<StoredPod>('pods', {}, (ev) => {
+      store.watch<StoredPod>('pods', { shared: true }, (ev) => {
         const uid = ev.object.metadata.uid ?? '';
         if (ev.type === 'DELETED' || !this.needsScheduling(ev.object)) {
           this.pending.delete(uid);
@@ -107,7 +107,7 @@ export class Scheduler {
         this.pending.set(uid, ev.object);
         this.queuePass();
       }),
-      store.watch<StoredNode>('nodes', {}, () => this.queuePass()),
+      store.watch<StoredNode>('nodes', { shared: true }, () => this.queuePass()),
     );
   }
 
@@ -133,10 +133,10 @@ export class Scheduler {
   private schedulePending(): void {
     if (this.pending.size === 0) return;
     const { store } = this.opts;
-    const nodes = store.list<StoredNode>('nodes').items;
+    const nodes = store.list<StoredNode>('nodes', { shared: true }).items;
     const fingerprint = nodesFingerprint(nodes);
     const counts = new Map<string, number>();
-    for (const p of store.list<StoredPod>('pods').items) {
+    for (const p of store.list<StoredPod>('pods', { shared: true }).items) {
       const n = p.spec?.nodeName;
       if (n && isActivePod(p)) counts.set(n, (counts.get(n) ?? 0) + 1);
     }

@@ -91,7 +91,8 @@ export class Kubelet {
   start(): void {
     if (this.watch || this.stopped) return;
     this.probes.startedAt = this.opts.clock.now();
-    this.watch = this.opts.store.watch<StoredPod>('pods', {}, (ev) => this.onPodEvent(ev));
+    // The store's own frozen objects (no deep copy per event): pod workers only read their pod.
+    this.watch = this.opts.store.watch<StoredPod>('pods', { shared: true }, (ev) => this.onPodEvent(ev));
   }
 
   /**

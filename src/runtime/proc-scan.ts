@@ -61,6 +61,45 @@ export function listProcesses(): ProcStat[] {
   return out;
 }
 
+/**
+ * What one event-loop turn has read of /proc. Stopping 200 containers together (podvisor's
+ * shutdown, a node stop) scans once per container and again as each leader exits; on a machine
+ * with thousands of processes that was minutes of CPU. Within one turn the table is as current as
+ * a fresh read would be (processes change under any read), and the next turn reads anew, so a
+ * sweep that kills and waits always sees the effect of its kills.
+ */
+let turnTable: ProcStat[] | undefined;
+/** pid → its fds 0-2 as readlink shows them, for this turn. */
+let turnStdio: Map<number, (string | undefined)[]> | undefined;
+
+/** Every live process, read at most once per event-loop turn (see above). */
+export function processTable(): ProcStat[] {
+  if (!turnTable) {
+    const table = listProcesses();
+    turnTable = table;
+    setImmediate(() => {
+      if (turnTable === table) turnTable = undefined;
+    });
+  }
+  return turnTable;
+}
+
+function stdioLinks(pid: number): (string | undefined)[] {
+  if (!turnStdio) {
+    const links = new Map<number, (string | undefined)[]>();
+    turnStdio = links;
+    setImmediate(() => {
+      if (turnStdio === links) turnStdio = undefined;
+    });
+  }
+  let fds = turnStdio.get(pid);
+  if (!fds) {
+    fds = [readFdLink(pid, 0), readFdLink(pid, 1), readFdLink(pid, 2)];
+    turnStdio.set(pid, fds);
+  }
+  return fds;
+}
+
 /** `pipe:[12345]` for a pipe, or whatever the fd links to; undefined when unreadable. */
 export function readFdLink(pid: number, fd: number): string | undefined {
   try {
@@ -72,11 +111,7 @@ export function readFdLink(pid: number, fd: number): string | undefined {
 
 /** Whether stdin, stdout or stderr of `pid` is one of `links` (cheaper than walking every fd). */
 function holdsAny(pid: number, links: ReadonlySet<string>): boolean {
-  for (let fd = 0; fd <= 2; fd++) {
-    const link = readFdLink(pid, fd);
-    if (link !== undefined && links.has(link)) return true;
-  }
-  return false;
+  return stdioLinks(pid).some((link) => link !== undefined && links.has(link));
 }
 
 /** What is known about one container instance's processes. */
@@ -101,7 +136,7 @@ export interface MembershipClues {
  * before, their descendants (by ppid), and escaped processes that still have its stdio pipes as their stdio
  * (a `setsid` double-forked daemon that kept stdout). Never includes podvisor itself.
  */
-export function findMembers(clues: MembershipClues, table: ProcStat[] = listProcesses()): ProcStat[] {
+export function findMembers(clues: MembershipClues, table: ProcStat[] = processTable()): ProcStat[] {
   const self = process.pid;
   const members = new Map<number, ProcStat>();
   const children = new Map<number, ProcStat[]>();
