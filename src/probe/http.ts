@@ -20,6 +20,7 @@ import {
   type GoUrl,
 } from './go-url.js';
 import { invalidHeaderError, probeHeaders, wireHeaders, type GoHeaders } from './http-headers.js';
+import { resetSocket } from './socket-close.js';
 import { PROBE_OUTPUT_LIMIT, type ProbeOutcome } from './types.js';
 
 export interface HttpProbeRequest {
@@ -165,8 +166,10 @@ class HttpProbeRun {
     const code = res.statusCode ?? 0;
     const location = res.headers.location;
     if (REDIRECT_CODES.has(code) && location !== undefined && location !== '') {
+      const socket = this.socket;
       if (this.redirect(url, location)) {
         res.destroy();
+        if (socket !== undefined) resetSocket(socket);
         request.destroy();
         return;
       }
@@ -224,7 +227,9 @@ class HttpProbeRun {
       size += room;
       done();
     });
-    res.on('end', done);
+    // Ahead of the http client's own 'end' listener, which half-closes a `Connection: close`
+    // socket (a FIN, after which it can no longer be reset).
+    res.prependListener('end', done);
     res.on('error', () => undefined); // the verdict comes from 'close' below
     res.on('close', () => {
       if (this.settled || request !== this.current || res.complete) return;
@@ -265,6 +270,12 @@ class HttpProbeRun {
 
   private onTimeout(): void {
     this.timer = undefined;
+    // Timers run before I/O in each turn of the event loop: an answer that arrived in time but
+    // waits behind a busy stretch is read first (setImmediate runs after pending I/O).
+    setImmediate(() => this.timedOut());
+  }
+
+  private timedOut(): void {
     if (this.settled) return;
     if (this.phase === 'body') {
       this.settle({ result: 'failure', output: '', error: BODY_TIMEOUT });
@@ -283,11 +294,13 @@ class HttpProbeRun {
     this.settled = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    // Node cannot set SO_LINGER; closing at once is the closest we get to the kubelet's dialer.
-    this.current?.destroy();
-    this.socket?.destroy();
+    const { current, socket } = this;
     this.current = undefined;
     this.socket = undefined;
+    // A reset leaves no TIME_WAIT behind on either end (socket-close.ts: what the kubelet's
+    // SO_LINGER dialer is for).
+    if (socket !== undefined) resetSocket(socket);
+    current?.destroy();
     this.resolve(outcome);
   }
 }

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { asSystemError, goDialError, joinHostPort } from './go-text.js';
+import { resetSocket, tcpCloseBudget, type TimeWaitBudget } from './socket-close.js';
 import type { ProbeOutcome } from './types.js';
 
 export interface TcpProbeRequest {
@@ -11,9 +12,13 @@ export interface TcpProbeRequest {
 /**
  * One TCP probe, as the kubelet's pkg/probe/tcp (spec §3.2): dial with the timeout; a completed
  * handshake is Success (empty output) and the connection is closed at once, without sending
- * data. Dial errors are Failures with Go's net.OpError text. Never rejects.
+ * data. Dial errors are Failures with Go's net.OpError text. Never rejects. The close is a FIN
+ * unless `budget` says this target has had its share of TIME_WAIT ports (socket-close.ts).
  */
-export function probeTcp(req: TcpProbeRequest): Promise<ProbeOutcome> {
+export function probeTcp(
+  req: TcpProbeRequest,
+  budget: TimeWaitBudget = tcpCloseBudget(),
+): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     const target = joinHostPort(req.host, req.port);
@@ -29,17 +34,22 @@ export function probeTcp(req: TcpProbeRequest): Promise<ProbeOutcome> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      if (outcome.result === 'success' && !budget.takeGraceful(target)) resetSocket(socket);
+      else socket.destroy();
       resolve(outcome);
     };
     const timer = setTimeout(
-      () => {
-        // Go maps the dial context's deadline to "i/o timeout".
-        finish({
-          result: 'failure',
-          output: `dial tcp ${target}: i/o timeout`,
-        });
-      },
+      // Timers run before I/O in each turn of the event loop: after a busy stretch, a connection
+      // the kernel completed in time would otherwise lose to its own deadline. setImmediate runs
+      // after the I/O already waiting, so only a dial still pending times out.
+      () =>
+        setImmediate(() => {
+          // Go maps the dial context's deadline to "i/o timeout".
+          finish({
+            result: 'failure',
+            output: `dial tcp ${target}: i/o timeout`,
+          });
+        }),
       Math.max(0, req.timeoutMs),
     );
     socket.once('connect', () => finish({ result: 'success', output: '' }));
