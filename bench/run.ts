@@ -2,12 +2,17 @@
  * podvisor benchmarks (issue 2). Prints figures and how to rerun; never fails a build.
  *   npm run bench                      # all scenarios
  *   npm run bench -- lateness restart  # a subset: lateness, restart, crash, idle, check-cost
+ *   npm run bench -- compare           # issue 6: every scenario side by side with the peers
+ *   npm run bench -- s1 s2             # a subset of those (s1 … s5)
  * Environment: BENCH_PODS (lateness, default 500), BENCH_IDLE (idle, default 200); check-cost:
  * BENCH_CHECK_PODS, BENCH_CHECK_FORKED_PODS (default 100 each), BENCH_CHECK_SECONDS (20).
  */
 import { BenchNode, fmt, idlePod, percentile, startTargetProcess, waitUntil } from './harness.js';
 import { measureCheckCost } from './check-cost.js';
 import { measureIdleFootprint } from './footprint.js';
+import { printComparison } from './compare/report.js';
+import { SCENARIOS } from './compare/scenarios.js';
+import type { ScenarioReport } from './compare/types.js';
 
 const only = process.argv.slice(2);
 const wants = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -144,8 +149,33 @@ async function crash(): Promise<void> {
   await node.stop();
 }
 
+/**
+ * Issue 6 (podvisor side by side with PM2, supervisord, monit and a bare respawn loop): `compare`
+ * runs every scenario of bench/compare/scenarios.ts, `s1 s2 ...` a subset; one table for all.
+ */
+async function compare(): Promise<void> {
+  const names = only.includes('compare') ? Object.keys(SCENARIOS) : only.filter((n) => n in SCENARIOS);
+  if (names.length === 0) return;
+  const reports: ScenarioReport[] = [];
+  for (const name of names) {
+    const started = Date.now();
+    try {
+      reports.push(...(await SCENARIOS[name]!()));
+    } catch (err) {
+      console.error(`bench: scenario ${name} failed:`, err);
+    }
+    console.error(`bench: ${name} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+  console.log(`\n${printComparison(reports)}`);
+  console.log(
+    `\n(${new Date().toISOString()}, node ${process.version}; rerun: npm run bench -- ${only.join(' ')})`,
+  );
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  await compare();
+  if (only.length > 0 && only.every((n) => n === 'compare' || n in SCENARIOS)) return;
   if (wants('lateness')) await lateness();
   if (wants('restart')) await restart();
   if (wants('crash')) await crash();
