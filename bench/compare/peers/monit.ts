@@ -10,7 +10,7 @@
  * F cycles then restart` (F = failureThreshold, T = timeoutSeconds; the cycle is the period).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppSpec, PeerSupervisor, RunningSupervisor } from '../peer-types.js';
 import {
@@ -24,7 +24,7 @@ import {
   signalAll,
   stopPid,
   supervisorEnv,
-  waitFor,
+  waitForPidFile,
   waitForApps,
 } from './process-tools.js';
 
@@ -103,12 +103,7 @@ export const monit: PeerSupervisor = {
     const tiniPid = child.pid!;
     // monit leaves its backgrounded apps behind when it quits: those are ended too
     const forget = onBenchExit(() => signalAll([tiniPid, ...findAppPids(workDir).values()]));
-    const pidFile = join(workDir, 'monit.pid');
-    const daemon = await waitFor(
-      () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined),
-      30_000,
-      `monit to write ${pidFile}`,
-    );
+    const daemon = await waitForPidFile(join(workDir, 'monit.pid'), 'monit');
     await waitForApps(workDir, apps, 60_000);
     return {
       subject: 'monit',

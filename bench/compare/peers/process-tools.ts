@@ -41,6 +41,15 @@ export async function waitFor<T>(
 }
 
 /** `count` distinct free TCP ports on 127.0.0.1 (held open together, then released). */
+/** The pid a daemon writes to `pidFile`, once it has (a supervisor's own pid, under tini). */
+export function waitForPidFile(pidFile: string, who: string): Promise<number> {
+  return waitFor(
+    () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined),
+    30_000,
+    `${who} to write ${pidFile}`,
+  );
+}
+
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(

@@ -5,7 +5,7 @@
  * stay up N s" wait), startretries large. It restarts on its next main-loop pass (~1 s, not tunable).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppSpec, PeerSupervisor, RunningSupervisor } from '../peer-types.js';
 import {
@@ -18,7 +18,7 @@ import {
   signalAll,
   stopPid,
   supervisorEnv,
-  waitFor,
+  waitForPidFile,
   waitForApps,
 } from './process-tools.js';
 
@@ -82,12 +82,7 @@ export const supervisord: PeerSupervisor = {
     });
     const tiniPid = child.pid!;
     const forget = onBenchExit(() => signalAll([tiniPid]));
-    const pidFile = join(workDir, 'supervisord.pid');
-    const daemon = await waitFor(
-      () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined),
-      30_000,
-      `supervisord to write ${pidFile}`,
-    );
+    const daemon = await waitForPidFile(join(workDir, 'supervisord.pid'), 'supervisord');
     await waitForApps(workDir, apps, 60_000);
     return {
       subject: 'supervisord',
