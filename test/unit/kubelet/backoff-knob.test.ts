@@ -20,7 +20,7 @@ describe('podvisor.io/crashloop-backoff and the node-wide reset (§4.5)', () => 
     assert.equal(new CrashLoopBackOff().resetMs, 600_000, 'the kubelet default');
   });
 
-  test('state machine: ×2 from the pod initial, capped at its max, forgotten after its reset', () => {
+  test('§4.5 state machine: ×2 from the pod initial, capped at its max, forgotten after its reset', () => {
     const b = new CrashLoopBackOff();
     const p = b.policy({ initialMs: 1000, maxMs: 4000, resetMs: 20_000 });
     let t = 0;
@@ -65,7 +65,7 @@ describe('podvisor.io/crashloop-backoff and the node-wide reset (§4.5)', () => 
     );
   });
 
-  test('without the knob a pod keeps the kubelet schedule: +0, +10, +20 s', async () => {
+  test('§4.5: without the knob a pod keeps the kubelet schedule: +0, +10, +20 s', async () => {
     const h = harness();
     h.runtime.behave('app', { exitAfterMs: 100, exitCode: 1 });
     const t0 = h.clock.now();
@@ -74,7 +74,7 @@ describe('podvisor.io/crashloop-backoff and the node-wide reset (§4.5)', () => 
     assert.deepEqual(startTimes(h, t0).slice(0, 4), [0, 0.1, 10.2, 30.3]);
   });
 
-  test('reset=5s: an instance that ran longer than 5 s is restarted at once, not after the grown delay', async () => {
+  test('§4.5 reset: with reset=5s an instance that ran longer than 5 s is restarted at once, not after the grown delay', async () => {
     const h = harness();
     await h.create(
       withMeta(pod('web', { containers: [container('app')] }), {

@@ -94,7 +94,7 @@ class Rig {
 const probe: Probe = { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10, failureThreshold: 3 };
 
 describe('probe worker: history (issue 5 item 2)', () => {
-  test('every run is recorded with its verdict, latency, message, consecutive count and the run that acted', async () => {
+  test('§2.2 steps 10–12: every run is recorded with its verdict, latency, message, consecutive count and the run that acted', async () => {
     const rig = new Rig('Readiness', probe);
     rig.answer(S, F, F, F, { result: 'Failure', error: 'dial tcp: i/o timeout' }, S);
     rig.start();
@@ -194,7 +194,7 @@ describe('probe worker: podvisor.io/probes-paused-until (issue 5 item 3)', () =>
     );
   });
 
-  test('readiness is never paused', async () => {
+  test('§2.2: readiness is never paused (it keeps deciding traffic)', async () => {
     const rig = new Rig('Readiness', probe, {
       [PodvisorAnnotation.probesPausedUntil]: new Date(Date.now() + 3_600_000).toISOString(),
     });
@@ -257,7 +257,7 @@ describe('probe worker: podvisor.io/probe-events: verbose (issue 5 item 3)', () 
     assert.deepEqual(rig.recovered, ['Readiness:2', 'Readiness:1']);
   });
 
-  test('default mode: no attempt counts and no recovery events (exactly the kubelet)', async () => {
+  test('§3.5: default mode has no attempt counts and no recovery events (exactly the kubelet)', async () => {
     const rig = new Rig('Readiness', probe);
     rig.answer(F, S);
     rig.start();
