@@ -1,37 +1,32 @@
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessRuntime } from '../../../src/runtime/process-runtime.js';
-import type { PodSandbox } from '../../../src/runtime/types.js';
-import { collect, firstLines, isAlive, launch, tempStateDir } from './runtime-helpers.js';
+import {
+  collect,
+  firstLines,
+  freshRuntimeEach,
+  isAlive,
+  launch,
+  tempStateDir,
+  TEST_POD,
+} from './runtime-helpers.js';
 
-const POD = { uid: 'uid-1', namespace: 'default', name: 'web', hostNetwork: false };
+const POD = TEST_POD;
 
 describe('ProcessRuntime: a container is a process group (spec §4.3, §4.4)', () => {
-  let state: ReturnType<typeof tempStateDir>;
-  let runtime: ProcessRuntime;
-  let sandbox: PodSandbox;
-
-  beforeEach(async () => {
-    state = tempStateDir();
-    runtime = await ProcessRuntime.create({ stateDir: state.dir });
-    sandbox = await runtime.preparePod(POD);
-  });
-  afterEach(async () => {
-    await runtime.shutdown(200);
-    state.cleanup();
-  });
+  const f = freshRuntimeEach();
 
   test('§4.4: stdout and stderr go to the CRI log with stream tags; exit 0 is Completed', async () => {
-    const instance = await runtime.start(launch(sandbox.podDir, ['sh', '-c', 'echo hi; echo err >&2']));
+    const instance = await f.runtime.start(launch(f.sandbox.podDir, ['sh', '-c', 'echo hi; echo err >&2']));
     assert.match(instance.id, /^podvisor:\/\/[0-9a-f]{32}$/);
     const exit = await instance.exited;
     assert.deepEqual(
       { ...exit, finishedAt: 0 },
       { exitCode: 0, signal: null, reason: 'Completed', finishedAt: 0 },
     );
-    const file = join(state.dir, 'pods', 'default_web_uid-1', 'app', '0.log');
+    const file = join(f.stateDir, 'pods', 'default_web_uid-1', 'app', '0.log');
     const byStream = (r: string): string => r.slice(r.indexOf(' ') + 1);
     const records = readFileSync(file, 'utf8')
       .trimEnd()
@@ -40,33 +35,36 @@ describe('ProcessRuntime: a container is a process group (spec §4.3, §4.4)', (
     assert.equal(records.length, 2);
     assert.match(records[0] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stderr F err$/);
     assert.match(records[1] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F hi$/);
-    assert.deepEqual((await collect(runtime.readLogs(POD.uid, { container: 'app' }))).sort(), ['err', 'hi']);
+    assert.deepEqual((await collect(f.runtime.readLogs(POD.uid, { container: 'app' }))).sort(), [
+      'err',
+      'hi',
+    ]);
   });
 
   test('§4.4: a non-zero exit keeps its code and is reason Error', async () => {
-    const exit = await (await runtime.start(launch(sandbox.podDir, ['sh', '-c', 'exit 1']))).exited;
+    const exit = await (await f.runtime.start(launch(f.sandbox.podDir, ['sh', '-c', 'exit 1']))).exited;
     assert.equal(exit.exitCode, 1);
     assert.equal(exit.reason, 'Error');
   });
 
   test('§4.3: SIGTERM with its default action gives exit code 143, without waiting for the grace period', async () => {
-    const instance = await runtime.start(launch(sandbox.podDir, ['sleep', '30']));
+    const instance = await f.runtime.start(launch(f.sandbox.podDir, ['sleep', '30']));
     const t0 = Date.now();
-    const exit = await runtime.stop(instance.id, 10_000);
+    const exit = await f.runtime.stop(instance.id, 10_000);
     assert.equal(exit.exitCode, 143);
     assert.equal(exit.signal, 'SIGTERM');
     assert.equal(exit.reason, 'Error');
     assert.ok(Date.now() - t0 < 2000, `stop took ${Date.now() - t0} ms`);
     // Stopping an exited instance resolves at once with the same exit.
-    assert.deepEqual(await runtime.stop(instance.id, 10_000), exit);
+    assert.deepEqual(await f.runtime.stop(instance.id, 10_000), exit);
   });
 
   test('§4.3: a process ignoring SIGTERM is SIGKILLed once the grace period runs out (137)', async () => {
     const script = "trap '' TERM; echo ready; exec sleep 30";
-    const instance = await runtime.start(launch(sandbox.podDir, ['sh', '-c', script]));
-    assert.deepEqual(await firstLines(runtime, POD.uid, 'app', 1), ['ready']);
+    const instance = await f.runtime.start(launch(f.sandbox.podDir, ['sh', '-c', script]));
+    assert.deepEqual(await firstLines(f.runtime, POD.uid, 'app', 1), ['ready']);
     const t0 = Date.now();
-    const exit = await runtime.stop(instance.id, 400);
+    const exit = await f.runtime.stop(instance.id, 400);
     const took = Date.now() - t0;
     assert.equal(exit.exitCode, 137);
     assert.equal(exit.signal, 'SIGKILL');
@@ -75,9 +73,9 @@ describe('ProcessRuntime: a container is a process group (spec §4.3, §4.4)', (
 
   test('§4.3: a process that handles SIGTERM and exits 0 is Completed', async () => {
     const script = 'trap "exit 0" TERM; echo ready; while :; do sleep 0.05; done';
-    const instance = await runtime.start(launch(sandbox.podDir, ['sh', '-c', script]));
-    await firstLines(runtime, POD.uid, 'app', 1);
-    const exit = await runtime.stop(instance.id, 5000);
+    const instance = await f.runtime.start(launch(f.sandbox.podDir, ['sh', '-c', script]));
+    await firstLines(f.runtime, POD.uid, 'app', 1);
+    const exit = await f.runtime.stop(instance.id, 5000);
     assert.equal(exit.exitCode, 0);
     assert.equal(exit.reason, 'Completed');
   });
@@ -91,19 +89,19 @@ describe('ProcessRuntime: a container is a process group (spec §4.3, §4.4)', (
       'setsid sh -c "sleep 30 </dev/null >/dev/null 2>&1 & echo detached \\$!; wait" &',
       'exec sleep 30',
     ].join('\n');
-    const instance = await runtime.start(launch(sandbox.podDir, ['sh', '-c', script]));
-    const lines = await firstLines(runtime, POD.uid, 'app', 3);
+    const instance = await f.runtime.start(launch(f.sandbox.podDir, ['sh', '-c', script]));
+    const lines = await firstLines(f.runtime, POD.uid, 'app', 3);
     const pids = Object.fromEntries(lines.map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
     const children = [pids.bg, pids.daemon, pids.detached] as number[];
     for (const pid of children) assert.ok(isAlive(pid), `child ${pid} runs`);
-    const members = runtime.processes(instance.id);
+    const members = f.runtime.processes(instance.id);
     for (const pid of [instance.pid, ...children])
       assert.ok(members.includes(pid), `processes() lists ${pid}`);
 
-    await runtime.stop(instance.id, 2000);
+    await f.runtime.stop(instance.id, 2000);
     for (const pid of [instance.pid, ...children])
       assert.equal(isAlive(pid), false, `pid ${pid} outlived the container`);
-    assert.deepEqual(runtime.processes(instance.id), []);
+    assert.deepEqual(f.runtime.processes(instance.id), []);
     // Nothing in /proc is left in the container's session or process group.
     for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
       let stat: string;
@@ -119,30 +117,36 @@ describe('ProcessRuntime: a container is a process group (spec §4.3, §4.4)', (
   });
 
   test('principle 6: when the leader exits on its own, the rest of its group dies with it', async () => {
-    const instance = await runtime.start(launch(sandbox.podDir, ['sh', '-c', 'sleep 30 & echo $!; exit 3']));
+    const instance = await f.runtime.start(
+      launch(f.sandbox.podDir, ['sh', '-c', 'sleep 30 & echo $!; exit 3']),
+    );
     const exit = await instance.exited;
     assert.equal(exit.exitCode, 3);
-    const [bg] = await collect(runtime.readLogs(POD.uid, { container: 'app' }));
+    const [bg] = await collect(f.runtime.readLogs(POD.uid, { container: 'app' }));
     assert.equal(isAlive(Number(bg)), false);
   });
 
   test('§4.4 RunContainerError: exec and chdir failures name the OS error', async () => {
-    const expectStartError = (argv: string[], message: string, workingDir = sandbox.podDir): Promise<void> =>
-      assert.rejects(runtime.start(launch(sandbox.podDir, argv, { workingDir })), {
+    const expectStartError = (
+      argv: string[],
+      message: string,
+      workingDir = f.sandbox.podDir,
+    ): Promise<void> =>
+      assert.rejects(f.runtime.start(launch(f.sandbox.podDir, argv, { workingDir })), {
         name: 'ContainerStartError',
         reason: 'RunContainerError',
         message,
       });
     await expectStartError(['nosuch'], 'exec: "nosuch": executable file not found in $PATH');
     await expectStartError(['/no/such'], 'exec: "/no/such": stat /no/such: no such file or directory');
-    const notExecutable = join(state.dir, 'script.sh');
+    const notExecutable = join(f.stateDir, 'script.sh');
     writeFileSync(notExecutable, '#!/bin/sh\necho hi\n', { mode: 0o644 });
     await expectStartError([notExecutable], `exec: "${notExecutable}": permission denied`);
-    const missing = join(state.dir, 'missing');
+    const missing = join(f.stateDir, 'missing');
     await expectStartError(['sh', '-c', 'true'], `chdir ${missing}: no such file or directory`, missing);
     // Nothing was recorded as running.
     assert.deepEqual(
-      JSON.parse(readFileSync(join(state.dir, 'runtime', 'instances.json'), 'utf8')).instances,
+      JSON.parse(readFileSync(join(f.stateDir, 'runtime', 'instances.json'), 'utf8')).instances,
       [],
     );
   });
@@ -150,75 +154,79 @@ describe('ProcessRuntime: a container is a process group (spec §4.3, §4.4)', (
   test('principle 4: the environment and working directory are exactly as given', async () => {
     const env = { A: '1', B: 'two words', EMPTY: '' };
     await (
-      await runtime.start(launch(sandbox.podDir, ['/usr/bin/env'], { env }))
+      await f.runtime.start(launch(f.sandbox.podDir, ['/usr/bin/env'], { env }))
     ).exited;
-    assert.deepEqual((await collect(runtime.readLogs(POD.uid, { container: 'app' }))).sort(), [
+    assert.deepEqual((await collect(f.runtime.readLogs(POD.uid, { container: 'app' }))).sort(), [
       'A=1',
       'B=two words',
       'EMPTY=',
     ]);
-    const instance = await runtime.start(launch(sandbox.podDir, ['/bin/pwd'], { env: {}, attempt: 1 }));
+    const instance = await f.runtime.start(launch(f.sandbox.podDir, ['/bin/pwd'], { env: {}, attempt: 1 }));
     await instance.exited;
-    assert.deepEqual(await collect(runtime.readLogs(POD.uid, { container: 'app' })), [sandbox.podDir]);
+    assert.deepEqual(await collect(f.runtime.readLogs(POD.uid, { container: 'app' })), [f.sandbox.podDir]);
   });
 
   test('logs -p reads the previous instance; only the current and previous instance are kept', async () => {
-    const logDir = join(state.dir, 'pods', 'default_web_uid-1', 'app');
+    const logDir = join(f.stateDir, 'pods', 'default_web_uid-1', 'app');
     await (
-      await runtime.start(launch(sandbox.podDir, ['echo', 'one']))
+      await f.runtime.start(launch(f.sandbox.podDir, ['echo', 'one']))
     ).exited;
-    await assert.rejects(collect(runtime.readLogs(POD.uid, { container: 'app', previous: true })), {
+    await assert.rejects(collect(f.runtime.readLogs(POD.uid, { container: 'app', previous: true })), {
       message: 'previous terminated container "app" in pod "web" not found',
     });
     await (
-      await runtime.start(launch(sandbox.podDir, ['echo', 'two'], { attempt: 1 }))
+      await f.runtime.start(launch(f.sandbox.podDir, ['echo', 'two'], { attempt: 1 }))
     ).exited;
-    assert.deepEqual(await collect(runtime.readLogs(POD.uid, { container: 'app' })), ['two']);
-    assert.deepEqual(await collect(runtime.readLogs(POD.uid, { container: 'app', previous: true })), ['one']);
+    assert.deepEqual(await collect(f.runtime.readLogs(POD.uid, { container: 'app' })), ['two']);
+    assert.deepEqual(await collect(f.runtime.readLogs(POD.uid, { container: 'app', previous: true })), [
+      'one',
+    ]);
     // Logs survive a podvisor restart (principle 6): a fresh runtime finds them on disk.
-    const restarted = new ProcessRuntime({ stateDir: state.dir });
+    const restarted = new ProcessRuntime({ stateDir: f.stateDir });
     assert.deepEqual(await collect(restarted.readLogs(POD.uid, { container: 'app' })), ['two']);
     assert.deepEqual(await collect(restarted.readLogs(POD.uid, { container: 'app', previous: true })), [
       'one',
     ]);
     await (
-      await runtime.start(launch(sandbox.podDir, ['echo', 'three'], { attempt: 2 }))
+      await f.runtime.start(launch(f.sandbox.podDir, ['echo', 'three'], { attempt: 2 }))
     ).exited;
     assert.deepEqual(readdirSync(logDir).sort(), ['1.log', '2.log']);
-    assert.deepEqual(await collect(runtime.readLogs(POD.uid, { container: 'app', previous: true })), ['two']);
+    assert.deepEqual(await collect(f.runtime.readLogs(POD.uid, { container: 'app', previous: true })), [
+      'two',
+    ]);
   });
 
   test('logs: tailLines and timestamps in kubectl form', async () => {
     await (
-      await runtime.start(launch(sandbox.podDir, ['seq', '1', '10']))
+      await f.runtime.start(launch(f.sandbox.podDir, ['seq', '1', '10']))
     ).exited;
-    assert.deepEqual(await collect(runtime.readLogs(POD.uid, { container: 'app', tailLines: 3 })), [
+    assert.deepEqual(await collect(f.runtime.readLogs(POD.uid, { container: 'app', tailLines: 3 })), [
       '8',
       '9',
       '10',
     ]);
-    assert.deepEqual(await collect(runtime.readLogs(POD.uid, { container: 'app', tailLines: 0 })), []);
+    assert.deepEqual(await collect(f.runtime.readLogs(POD.uid, { container: 'app', tailLines: 0 })), []);
     const stamped = await collect(
-      runtime.readLogs(POD.uid, { container: 'app', tailLines: 1, timestamps: true }),
+      f.runtime.readLogs(POD.uid, { container: 'app', tailLines: 1, timestamps: true }),
     );
     assert.equal(stamped.length, 1);
     assert.match(stamped[0] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z 10$/);
-    assert.deepEqual(await collect(runtime.readLogs(POD.uid, { container: 'app', sinceSeconds: 60 })), [
+    assert.deepEqual(await collect(f.runtime.readLogs(POD.uid, { container: 'app', sinceSeconds: 60 })), [
       ...Array.from({ length: 10 }, (_, i) => String(i + 1)),
     ]);
   });
 
   test('logs -f yields lines as they are written and ends when the instance exits', async () => {
     const script = 'echo ready; while [ ! -e go ]; do sleep 0.01; done; echo after';
-    const instance = await runtime.start(launch(sandbox.podDir, ['sh', '-c', script]));
+    const instance = await f.runtime.start(launch(f.sandbox.podDir, ['sh', '-c', script]));
     let exited = false;
     void instance.exited.then(() => (exited = true));
     const seen: string[] = [];
-    for await (const line of runtime.readLogs(POD.uid, { container: 'app', follow: true })) {
+    for await (const line of f.runtime.readLogs(POD.uid, { container: 'app', follow: true })) {
       seen.push(line);
       if (line === 'ready') {
         assert.equal(exited, false);
-        writeFileSync(join(sandbox.podDir, 'go'), '');
+        writeFileSync(join(f.sandbox.podDir, 'go'), '');
       }
     }
     assert.deepEqual(seen, ['ready', 'after']);
@@ -226,10 +234,12 @@ describe('ProcessRuntime: a container is a process group (spec §4.3, §4.4)', (
   });
 
   test('logs -f ends when its signal aborts', async () => {
-    const instance = await runtime.start(launch(sandbox.podDir, ['sh', '-c', 'echo ready; exec sleep 30']));
+    const instance = await f.runtime.start(
+      launch(f.sandbox.podDir, ['sh', '-c', 'echo ready; exec sleep 30']),
+    );
     const abort = new AbortController();
     const seen: string[] = [];
-    for await (const line of runtime.readLogs(POD.uid, {
+    for await (const line of f.runtime.readLogs(POD.uid, {
       container: 'app',
       follow: true,
       signal: abort.signal,
@@ -242,25 +252,27 @@ describe('ProcessRuntime: a container is a process group (spec §4.3, §4.4)', (
   });
 
   test('FallbackToLogsOnError (§4.4): tailOfInstance gives the last lines, then the last bytes', async () => {
-    const instance = await runtime.start(launch(sandbox.podDir, ['sh', '-c', 'seq 1 100; exit 2']));
+    const instance = await f.runtime.start(launch(f.sandbox.podDir, ['sh', '-c', 'seq 1 100; exit 2']));
     await instance.exited;
     const lines = Array.from({ length: 80 }, (_, i) => `${i + 21}\n`).join('');
-    assert.equal(await runtime.tailOfInstance(instance.id, 80, 2048), lines);
-    assert.equal(await runtime.tailOfInstance(instance.id, 80, 7), '99\n100\n');
+    assert.equal(await f.runtime.tailOfInstance(instance.id, 80, 2048), lines);
+    assert.equal(await f.runtime.tailOfInstance(instance.id, 80, 7), '99\n100\n');
   });
 
   test('shutdown stops every instance (SIGKILL after the grace) and leaves none recorded', async () => {
-    const a = await runtime.start(launch(sandbox.podDir, ['sleep', '30']));
-    const b = await runtime.start(
-      launch(sandbox.podDir, ['sh', '-c', "trap '' TERM; echo ready; exec sleep 30"], { containerName: 'b' }),
+    const a = await f.runtime.start(launch(f.sandbox.podDir, ['sleep', '30']));
+    const b = await f.runtime.start(
+      launch(f.sandbox.podDir, ['sh', '-c', "trap '' TERM; echo ready; exec sleep 30"], {
+        containerName: 'b',
+      }),
     );
-    await firstLines(runtime, POD.uid, 'b', 1);
-    await runtime.shutdown(300);
+    await firstLines(f.runtime, POD.uid, 'b', 1);
+    await f.runtime.shutdown(300);
     assert.equal((await a.exited).exitCode, 143);
     assert.equal((await b.exited).exitCode, 137);
     assert.equal(isAlive(a.pid) || isAlive(b.pid), false);
     assert.deepEqual(
-      JSON.parse(readFileSync(join(state.dir, 'runtime', 'instances.json'), 'utf8')).instances,
+      JSON.parse(readFileSync(join(f.stateDir, 'runtime', 'instances.json'), 'utf8')).instances,
       [],
     );
   });

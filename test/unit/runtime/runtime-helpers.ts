@@ -2,11 +2,42 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerLaunch, ContainerRuntime } from '../../../src/runtime/types.js';
+import { afterEach, beforeEach } from 'node:test';
+import { ProcessRuntime } from '../../../src/runtime/process-runtime.js';
+import type { ContainerLaunch, ContainerRuntime, PodSandbox } from '../../../src/runtime/types.js';
 
 export function tempStateDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'podvisor-runtime-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The pod most runtime tests run their containers in. */
+export const TEST_POD = { uid: 'uid-1', namespace: 'default', name: 'web', hostNetwork: false };
+
+export interface RuntimeFixture {
+  stateDir: string;
+  runtime: ProcessRuntime;
+  sandbox: PodSandbox;
+}
+
+/**
+ * A fresh runtime with TEST_POD's sandbox for every test of the enclosing describe, shut down
+ * (and its state directory removed) after each; the fields are set once the test runs.
+ */
+export function freshRuntimeEach(): RuntimeFixture {
+  const fixture = {} as RuntimeFixture;
+  let state: ReturnType<typeof tempStateDir> | undefined;
+  beforeEach(async () => {
+    state = tempStateDir();
+    fixture.stateDir = state.dir;
+    fixture.runtime = await ProcessRuntime.create({ stateDir: state.dir });
+    fixture.sandbox = await fixture.runtime.preparePod(TEST_POD);
+  });
+  afterEach(async () => {
+    await fixture.runtime.shutdown(200);
+    state?.cleanup();
+  });
+  return fixture;
 }
 
 /** True while `pid` is a live (not zombie) process. */
