@@ -27,7 +27,11 @@ function ok(r: KubectlResult, what: string): string {
   return r.stdout;
 }
 
-function replicaSet(name: string, replicas: number): Record<string, unknown> {
+/**
+ * `script` defaults to a plain sleep; the foreground-deletion test passes one that ignores SIGTERM
+ * so its pods take the whole grace period to stop and the pending ReplicaSet is observable.
+ */
+function replicaSet(name: string, replicas: number, script = 'exec sleep 600'): Record<string, unknown> {
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -39,7 +43,7 @@ function replicaSet(name: string, replicas: number): Record<string, unknown> {
         metadata: { labels: { app: name } },
         spec: {
           terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'app', image: 'busybox', command: shCommand('exec sleep 600', MARKER) }],
+          containers: [{ name: 'app', image: 'busybox', command: shCommand(script, MARKER) }],
         },
       },
     },
@@ -153,7 +157,13 @@ describe('ReplicaSets through kubectl (issue 4 item 1)', { timeout: 180_000 }, (
     { timeout: 60_000 },
     async () => {
       const name = uniqueName('fg');
-      ok(await kubectl(node, ['apply', '-f', '-'], { stdin: toYaml(replicaSet(name, 2)) }), 'apply');
+      // The pods ignore SIGTERM, so they stop only at the 1 s grace period's SIGKILL: the
+      // ReplicaSet must be seen pending (finalizer set) in that window, not raced by a fast exit.
+      const ignoreTerm = "trap '' TERM; exec sleep 600";
+      ok(
+        await kubectl(node, ['apply', '-f', '-'], { stdin: toYaml(replicaSet(name, 2, ignoreTerm)) }),
+        'apply',
+      );
       await eventually(
         () => livePods(name),
         (p) => p.length === 2,
