@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the suite with Node's own test runner: builds first (e2e tests drive the compiled CLI as a
 // user would), then runs unit tests on a fake clock and e2e tests against real processes.
-// Usage: node scripts/test.mjs [unit|e2e] [extra files...]
+// Usage: node scripts/test.mjs [unit|e2e|hostile|fuzz|reliability|security] [extra files...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +25,10 @@ function find(dir) {
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const suites = which === 'unit' || which === 'e2e' ? [which] : ['unit', 'e2e'];
+// Issue 7's suites (hostile probe targets, fuzzed manifests, escaping processes and floods, security)
+// live beside unit and e2e and run with them.
+const ALL_SUITES = ['unit', 'e2e', 'hostile', 'fuzz', 'reliability', 'security'];
+const suites = ALL_SUITES.includes(which) ? [which] : ALL_SUITES;
 const files = suites.flatMap((s) => find(join('test', s)));
 if (process.argv.length > 3) files.splice(0, files.length, ...process.argv.slice(3));
 // Files run in parallel child processes; e2e files are mostly waiting on real timers, so run
