@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,9 +20,34 @@ export function resolveStateDir(
   return resolve(home, '.local', 'state', 'podvisor');
 }
 
-/** Creates the directory (and parents) private to the user. */
+/**
+ * Creates the directory (and parents) private to the user, whatever the umask; an existing one is
+ * made private (0700) too. One that belongs to another user is refused: its owner could read the
+ * token and the logs, or swap files under the node (SECURITY.md §3).
+ */
 export async function ensureStateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new CliError(
+      `error: cannot create state dir ${dir}: ${(err as Error).message}: pass --state-dir with a directory of your own`,
+    );
+  }
+  // stat, not lstat: a symbolic link to a directory of one's own is fine, its target is checked.
+  const info = await stat(dir);
+  if (!info.isDirectory()) {
+    throw new CliError(
+      `error: state dir ${dir} is not a directory: pass --state-dir with a directory of your own`,
+    );
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) {
+    throw new CliError(
+      `error: state dir ${dir} belongs to uid ${info.uid}, not to you (uid ${uid}): its owner could read the token; ` +
+        `pass --state-dir with a directory of your own`,
+    );
+  }
+  if ((info.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
 }
 
 /** `<stateDir>/api.json`: how clients find a running node. */

@@ -9,7 +9,26 @@ import { readdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/**
+ * Defence in depth (SECURITY.md): the API validates names long before they get here, but a path
+ * component that could leave its directory (`..`, `a/b`, NUL) or split the `_` layout is refused
+ * here too, before anything touches the file system.
+ */
+export function assertPathComponent(what: string, value: string, allowUnderscore: boolean): void {
+  const bad =
+    value === '' ||
+    value === '.' ||
+    value === '..' ||
+    /[/\\\0]/.test(value) ||
+    (!allowUnderscore && value.includes('_')) ||
+    Buffer.byteLength(value, 'utf8') > 253;
+  if (bad) throw new Error(`podvisor: refusing ${what} ${JSON.stringify(value)} as a file name component`);
+}
+
 export function podRoot(stateDir: string, namespace: string, name: string, uid: string): string {
+  assertPathComponent('namespace', namespace, false);
+  assertPathComponent('pod name', name, false);
+  assertPathComponent('pod uid', uid, true);
   return join(stateDir, 'pods', `${namespace}_${name}_${uid}`);
 }
 
@@ -22,6 +41,7 @@ export function sandboxFile(root: string): string {
 }
 
 export function containerLogDir(root: string, container: string): string {
+  assertPathComponent('container name', container, true);
   return join(root, container);
 }
 

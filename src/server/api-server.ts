@@ -5,7 +5,7 @@ import type { ObjectStore } from '../store/types.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { serveDiscovery } from './discovery.js';
 import { eventResource } from './events.js';
-import { makeTokenCheck, sendError, sendJson, sendStatus, sendText } from './http-io.js';
+import { makeTokenCheck, sendError, sendJson, sendStatusAndClose, sendText } from './http-io.js';
 import type { LogSource } from './logs.js';
 import { makeOpenApiHandler } from './openapi/documents.js';
 import { podResource, type AdmitPod } from './pods.js';
@@ -17,7 +17,7 @@ import {
 } from './probe-histories.js';
 import { createPortForwardUpgrade } from './portforward/upgrade.js';
 import type { RequestContext, ResourceType } from './resource-types.js';
-import { parseResourcePath, resolveRoute, ResourceRegistry } from './router.js';
+import { assertSafePathNames, parseResourcePath, resolveRoute, ResourceRegistry } from './router.js';
 import { failureStatus, methodNotAllowed, pathNotFound } from './status.js';
 import { acceptTlsOnSamePort } from './tls-same-port.js';
 
@@ -26,7 +26,7 @@ export type { LogSource } from './logs.js';
 export interface ApiServerOptions {
   store: ObjectStore;
   logs: LogSource;
-  /** Every request but /version and the health checks needs `Authorization: Bearer <token>`. */
+  /** EVERY request (health checks, /version and unknown paths included) needs `Authorization: Bearer <token>`. */
   token: string;
   host?: string;
   port?: number;
@@ -38,7 +38,25 @@ export interface ApiServerOptions {
   tls?: { key: string; cert: string };
   /** The kubelets' probe histories: serves podvisor.io/v1alpha1 probehistories (issue 5). */
   probeHistories?: ProbeHistorySource;
+  /** How long a client may take to send a whole request (default REQUEST_LIMITS.requestTimeoutMs). */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * Limits on RECEIVING a request (SECURITY.md §5). They do not cut responses: a
+ * watch or `logs -f` streams for as long as its client reads. A client that trickles its headers
+ * or body (slow loris) is disconnected once a limit passes; Node checks every `checkIntervalMs`.
+ */
+export const REQUEST_LIMITS = {
+  /** The apiserver's default request timeout (--request-timeout 1m0s). */
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+  /** Node's default, set explicitly: request line + headers beyond this get 431. */
+  maxHeaderBytes: 16 * 1024,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+} as const;
 
 export interface ApiServer {
   url: string;
@@ -64,14 +82,15 @@ export function versionInfo(): Record<string, string> {
   };
 }
 
-type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** Paths anyone may read, as the apiserver's system:public-info-viewer role allows. */
-const PUBLIC_ROUTES: Readonly<Record<string, PublicHandler>> = {
-  '/version': (_req, res) => sendJson(res, 200, versionInfo()),
-  '/healthz': (_req, res) => sendText(res, 200, 'ok'),
-  '/livez': (_req, res) => sendText(res, 200, 'ok'),
-  '/readyz': (_req, res) => sendText(res, 200, 'ok'),
+/**
+ * Served to holders of the token only, like every other path: the apiserver leaves these open to
+ * anonymous clients through RBAC, podvisor has no anonymous clients (SECURITY.md §1).
+ */
+const PLAIN_ROUTES: Readonly<Record<string, (res: ServerResponse) => void>> = {
+  '/version': (res) => sendJson(res, 200, versionInfo()),
+  '/healthz': (res) => sendText(res, 200, 'ok'),
+  '/livez': (res) => sendText(res, 200, 'ok'),
+  '/readyz': (res) => sendText(res, 200, 'ok'),
 };
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
@@ -89,19 +108,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const url = new URL(req.url ?? '/', 'http://podvisor.invalid');
     const method = req.method ?? 'GET';
     const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    const publicRoute = PUBLIC_ROUTES[pathname];
-    if (publicRoute) {
+    const plainRoute = PLAIN_ROUTES[pathname];
+    if (plainRoute) {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
-      publicRoute(req, res);
-      return;
-    }
-    if (!authorized(req)) {
-      sendStatus(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
+      plainRoute(res);
       return;
     }
     if (serveDiscovery(registry, req, res, pathname) || serveOpenApi(req, res, url)) return;
     const path = parseResourcePath(pathname);
     if (!path) throw pathNotFound();
+    assertSafePathNames(path);
     const route = resolveRoute(registry, method, path);
     const ctx: RequestContext = {
       req,
@@ -119,13 +135,29 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     else await route.run(ctx);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => sendError(res, err));
-  });
-  // pods/portforward is only served as an HTTP upgrade (kubectl-surface §2.12).
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_LIMITS.requestTimeoutMs;
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(REQUEST_LIMITS.headersTimeoutMs, requestTimeout),
+      connectionsCheckingInterval: REQUEST_LIMITS.checkIntervalMs,
+      maxHeaderSize: REQUEST_LIMITS.maxHeaderBytes,
+      keepAliveTimeout: REQUEST_LIMITS.keepAliveTimeoutMs,
+    },
+    (req, res) => {
+      // The one gate, in front of every route (known or not), so routes added later are covered.
+      if (!authorized(req)) {
+        sendStatusAndClose(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
+        return;
+      }
+      handle(req, res).catch((err: unknown) => sendError(res, err));
+    },
+  );
+  // pods/portforward is only served as an HTTP upgrade (kubectl-surface §2.12); the upgrade
+  // handler checks the token first too, whatever the path.
   const portForward = createPortForwardUpgrade({ store: opts.store, authorized });
   server.on('upgrade', portForward.handle);
-  if (opts.tls) acceptTlsOnSamePort(server, opts.tls);
+  if (opts.tls) acceptTlsOnSamePort(server, opts.tls, server.headersTimeout);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {

@@ -249,8 +249,8 @@ function send(
 
 /**
  * Serves the discovery paths (/api, /api/v1, /apis, /apis/{group}, /apis/{group}/{version});
- * false for any other path. Discovery needs the bearer token like the apiserver's
- * system:discovery role (only /version and health checks are public).
+ * false for any other path. Like every path of podvisor's, discovery is behind the bearer-token
+ * gate in api-server.ts (nothing is public: SECURITY.md).
  */
 export function serveDiscovery(
   registry: ResourceRegistry,

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { exceedsNestingDepth, NESTING_MESSAGE, parseYamlValue } from '../api/yaml-text.js';
 import { ApiError, badRequest, statusOf, type StatusObject } from './status.js';
 import { decodeKubeProtobuf } from './protobuf-config.js';
 
@@ -39,6 +39,11 @@ export function sendStatus(res: ServerResponse, status: StatusObject): void {
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {
+  // The client went away mid-body (or the request timeout cut it off): no one to answer.
+  if ((err as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET' && res.req.destroyed) {
+    res.destroy();
+    return;
+  }
   const status = statusOf(err);
   if (status.code === 500) console.error('podvisor: API request failed:', err);
   if (res.headersSent) {
@@ -46,7 +51,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  sendStatus(res, status);
+  if (status.code === 413) sendStatusAndClose(res, status);
+  else sendStatus(res, status);
 }
 
 export function sendText(res: ServerResponse, code: number, text: string): void {
@@ -73,20 +79,81 @@ export function warningHeaders(warnings: readonly string[]): string[] {
   });
 }
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new ApiError(
-        413,
-        'RequestEntityTooLarge',
-        `Request entity too large: limit is ${MAX_BODY_BYTES}`,
-      );
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+const bodyTooLarge = (): ApiError =>
+  new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+
+/**
+ * The request body, at most MAX_BODY_BYTES: a larger Content-Length is refused before a byte is
+ * read, a chunked body as soon as it passes the limit (what is already read is dropped at once).
+ */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.reject(bodyTooLarge());
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      chunks = [];
+      stop();
+      // Not destroyed: sendError answers once the client has stopped sending (sendStatusAndClose).
+      reject(bodyTooLarge());
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      stop();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/** Resolves when the request body has been read to its end (and dropped), or after `limit` bytes of it. */
+function discardBody(req: IncomingMessage, limit: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = (): void => {
+      req.off('data', onData);
+      req.off('end', finish);
+      req.off('close', finish);
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > limit) finish();
+    };
+    req.on('data', onData);
+    req.on('end', finish);
+    req.on('close', finish);
+    req.resume();
+  });
+}
+
+/**
+ * Answers a request that will not be served (401, 413) and closes its connection. The answer waits
+ * until the client has sent its body (up to another MAX_BODY_BYTES, within the server's request
+ * timeout): a socket closed with unread bytes is reset, and a client still writing would see
+ * "connection reset" instead of the Status.
+ */
+export function sendStatusAndClose(res: ServerResponse, status: StatusObject): void {
+  res.setHeader('Connection', 'close');
+  void discardBody(res.req, MAX_BODY_BYTES).then(() => {
+    if (!res.headersSent) sendStatus(res, status);
+  });
 }
 
 /** Decodes a JSON (or YAML) request body. An empty body is `undefined`. */
@@ -95,15 +162,20 @@ export function decodeBody(req: IncomingMessage, body: Buffer): unknown {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
   const text = body.toString('utf8');
   if (type === 'application/json' || type === '' || type === '*/*') {
+    let value: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      value = JSON.parse(text) as unknown;
     } catch (err) {
       throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
+    // JSON.parse copes with any depth, but storing and serialising recurse (a 500 before this).
+    if (exceedsNestingDepth(value)) throw badRequest(`error decoding JSON: ${NESTING_MESSAGE}`);
+    return value;
   }
   if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
     try {
-      return parseYaml(text) as unknown;
+      // The manifest loader's rules: bounded aliases and nesting, linear duplicate-key check.
+      return parseYamlValue(text);
     } catch (err) {
       throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
     }
@@ -137,8 +209,19 @@ export function intParam(query: URLSearchParams, name: string): number | undefin
   return Number(v);
 }
 
-/** A bearer-token check that takes the same time whatever the token (hashes compared in constant time). */
-export function makeTokenCheck(token: string): (req: IncomingMessage) => boolean {
+/** Compares two equal-length buffers; crypto.timingSafeEqual outside of tests. */
+export type ConstantTimeEqual = (a: Buffer, b: Buffer) => boolean;
+
+/**
+ * A bearer-token check that takes the same time whatever the token: both sides are hashed first,
+ * so the comparison is always of two 32-byte digests (the length of the given token does not
+ * matter, and nothing returns early), then compared in constant time. Only the Authorization
+ * header counts: no cookie and no query parameter carries the token (SECURITY.md).
+ */
+export function makeTokenCheck(
+  token: string,
+  equal: ConstantTimeEqual = timingSafeEqual,
+): (req: IncomingMessage) => boolean {
   const expected = createHash('sha256').update(token).digest();
   return (req) => {
     const header = req.headers.authorization ?? '';
@@ -146,6 +229,8 @@ export function makeTokenCheck(token: string): (req: IncomingMessage) => boolean
     const given = createHash('sha256')
       .update(m?.[1] ?? '')
       .digest();
-    return timingSafeEqual(given, expected) && m !== null && token !== '';
+    // Evaluated first and always: the other conditions only matter once the digests matched.
+    const same = equal(given, expected);
+    return same && m !== null && token !== '';
   };
 }

@@ -2,7 +2,7 @@ import { boolParam } from './http-io.js';
 import type { Handler, RequestContext, ResourceType, Verb } from './resource-types.js';
 import { create, getOrWatch, listOrWatch, remove, update } from './rest.js';
 import { patchObject } from './patch/handler.js';
-import { methodNotAllowed, pathNotFound } from './status.js';
+import { badRequest, methodNotAllowed, pathNotFound } from './status.js';
 
 /**
  * Kubernetes REST paths → handlers. Paths have the apiserver's shapes:
@@ -60,6 +60,40 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   if (name !== undefined) p.name = name;
   if (subresource !== undefined) p.subresource = subresource;
   return p;
+}
+
+/** No Kubernetes name is longer (a DNS subdomain, metadata.name's limit). */
+const MAX_NAME_BYTES = 253;
+
+/**
+ * apimachinery's path.IsValidPathSegmentName, plus what no Kubernetes name can hold (control
+ * characters, NUL, more than 253 bytes). Namespaces and names end up in file paths
+ * (src/runtime/pod-paths.ts), so a request that could name `..` or `a/b` stops here, before any
+ * lookup, whatever the handler behind it does.
+ */
+export function pathSegmentNameErrors(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  const errors: string[] = [];
+  if (name.includes('/')) errors.push("may not contain '/'");
+  if (name.includes('%')) errors.push("may not contain '%'");
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(name)) errors.push('may not contain control characters');
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES)
+    errors.push(`must be no more than ${MAX_NAME_BYTES} characters`);
+  return errors;
+}
+
+/** The apiserver's 400 for a name or namespace that cannot be a path segment (handlers/namer.go). */
+export function assertSafePathNames(path: ResourcePath): void {
+  for (const [what, value] of [
+    ['namespace', path.namespace],
+    ['resource name', path.name],
+  ] as const) {
+    if (value === undefined) continue;
+    const errors = pathSegmentNameErrors(value);
+    if (errors.length > 0)
+      throw badRequest(`invalid ${what} ${JSON.stringify(value)}: [${errors.join(', ')}]`);
+  }
 }
 
 export class ResourceRegistry {

@@ -125,6 +125,11 @@ export function createPortForwardUpgrade(opts: PortForwardUpgradeOptions): PortF
 
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => undefined);
+    // The token first, whatever the path: an anonymous client learns nothing, not even what exists.
+    if (!opts.authorized(req)) {
+      reject(socket, failureStatus(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://podvisor.invalid');
     const match = PATH.exec(url.pathname);
     if (!match) {
@@ -141,10 +146,6 @@ export function createPortForwardUpgrade(opts: PortForwardUpgradeOptions): PortF
           {},
         ),
       );
-      return;
-    }
-    if (!opts.authorized(req)) {
-      reject(socket, failureStatus(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
     let ns: string;

@@ -15,8 +15,8 @@ describe('API server: version, health, auth, errors as Status', () => {
     assert.ok(h.server.port > 0);
   });
 
-  test('kubectl-surface §0: GET /version has the shape of version.json, minor 33, without a token', async () => {
-    const res = await h.request('GET', '/version?timeout=5s', { token: null });
+  test('kubectl-surface §0: GET /version has the shape of version.json, minor 33 (with the token, like every path)', async () => {
+    const res = await h.request('GET', '/version?timeout=5s');
     assert.equal(res.status, 200);
     assert.match(res.headers['content-type'] ?? '', /^application\/json/);
     const sample = JSON.parse(
@@ -31,11 +31,12 @@ describe('API server: version, health, auth, errors as Status', () => {
     assert.match(body.platform ?? '', /^linux\/(amd64|arm64)$/);
   });
 
-  test('health checks answer ok without a token', async () => {
-    for (const path of ['/healthz', '/livez', '/readyz']) {
-      const res = await h.request('GET', path, { token: null });
+  test('health checks answer ok with the token and 401 without it (SECURITY.md: nothing is open)', async () => {
+    for (const path of ['/healthz', '/livez', '/readyz', '/version']) {
+      const res = await h.request('GET', path);
       assert.equal(res.status, 200, path);
-      assert.equal(res.text, 'ok');
+      if (path !== '/version') assert.equal(res.text, 'ok');
+      assert.equal((await h.request('GET', path, { token: null })).status, 401, path);
     }
   });
 
