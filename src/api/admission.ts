@@ -115,7 +115,8 @@ export function admitObject(obj: unknown): ObjectAdmission {
       `apiVersion is missing: every object needs apiVersion and kind, e.g. apiVersion: v1 and kind: ${kind}`,
     );
   }
-  const wantVersion = SUPPORTED[kind];
+  // Own keys only: `kind: toString` must not find Object.prototype.toString.
+  const wantVersion = Object.hasOwn(SUPPORTED, kind) ? SUPPORTED[kind] : undefined;
   if (wantVersion === undefined) {
     return refuse(
       `kind ${goQuote(kind)} (${apiVersion}) is not supported yet: podvisor runs ${Object.keys(SUPPORTED).join(', ')} in this version`,
@@ -130,7 +131,12 @@ export function admitObject(obj: unknown): ObjectAdmission {
   if (Object.hasOwn(CONFIG_KINDS, kind)) return admitConfigKind(kind, obj);
   if (kind === 'Service') {
     const svc = admitService(obj);
-    return { object: svc.service, errors: svc.errors, warnings: svc.warnings };
+    return {
+      object: svc.service,
+      errors: svc.errors,
+      warnings: svc.warnings,
+      unknownFields: svc.unknownFields,
+    };
   }
   const admitted = admitPod(obj);
   return {

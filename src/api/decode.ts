@@ -1,4 +1,5 @@
 import { invalid, type FieldError } from './field-errors.js';
+import { OBJECT_SCHEMA } from './object-schema.js';
 import { POD_SCHEMA } from './pod-schema.js';
 
 /**
@@ -21,7 +22,7 @@ let parsedSchema: Map<string, Fields> | undefined;
 function schema(): Map<string, Fields> {
   if (!parsedSchema) {
     parsedSchema = new Map();
-    for (const [typeName, spec] of Object.entries(POD_SCHEMA)) {
+    for (const [typeName, spec] of [...Object.entries(POD_SCHEMA), ...Object.entries(OBJECT_SCHEMA)]) {
       const fields = new Map<string, string>();
       for (const entry of spec.split(' ')) {
         if (entry === '') continue;
@@ -66,7 +67,7 @@ function decodeValue(code: string, input: unknown, path: string, ctx: DecodeResu
     const inner = code.slice(0, -2);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input))
-      out[k] = decodeValue(inner, v ?? zeroValue(inner), `${path}[${k}]`, ctx);
+      setOwn(out, k, decodeValue(inner, v ?? zeroValue(inner), `${path}[${k}]`, ctx));
     return out;
   }
   switch (code) {
@@ -111,6 +112,14 @@ function decodeObject(typeName: string, input: unknown, path: string, ctx: Decod
     if (decoded !== undefined) out[name] = decoded;
   }
   return out;
+}
+
+/**
+ * A map key is data: `out[k] = v` with the key `__proto__` (which JSON.parse and YAML produce as an
+ * ordinary key) would set the prototype instead, silently dropping the entry before validation.
+ */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** What Go's decoder leaves for a JSON null inside a list or map. */

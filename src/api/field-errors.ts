@@ -44,7 +44,8 @@ export function formatFieldError(e: FieldError): string {
  */
 export function formatInvalid(kind: string, name: string, errors: FieldError[]): string {
   const messages = [...new Set(errors.map(formatFieldError))];
-  const head = `${kind} ${goQuote(name)} is invalid`;
+  // Callers pass metadata.name of untrusted input: `name: 1` is itself one of the errors listed.
+  const head = `${kind} ${goQuote(typeof name === 'string' ? name : '')} is invalid`;
   if (messages.length === 0) return head;
   if (messages.length === 1) return `${head}: ${messages[0]}`;
   return `${head}: [${messages.join(', ')}]`;

@@ -1,21 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve as resolvePath } from 'node:path';
-import {
-  isMap,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  type Document,
-  type DocumentOptions,
-  type Node,
-  type ParseOptions,
-  type SchemaOptions,
-  type Tags,
-} from 'yaml';
-import type { ScalarTag } from 'yaml';
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { KubeObject } from './types.js';
 import { admitObject } from './admission.js';
 import { formatInvalid } from './field-errors.js';
+import {
+  describeToJsError,
+  MAX_ALIAS_COUNT,
+  nestingOverflow,
+  structureProblems,
+  YAML_OPTIONS,
+} from './yaml-text.js';
 
 export { admitObject, type ObjectAdmission } from './admission.js';
 
@@ -44,8 +39,11 @@ export const STDIN_NAME = '<stdin>';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
-/** A billion-laughs document expands aliases without bound; yaml stops past this many. */
-const MAX_ALIAS_COUNT = 100;
+/**
+ * The API server takes at most 3 MiB in one request (src/server/http-io.ts MAX_BODY_BYTES), so a
+ * bigger object could never be applied: it is refused here, naming the file and line, instead.
+ */
+export const MAX_OBJECT_BYTES = 3 * 1024 * 1024;
 
 /**
  * Loads files and folders of YAML/JSON, multi-document. Nothing is admitted if errors is non-empty:
@@ -85,6 +83,14 @@ export async function loadManifests(paths: string[], options: LoadOptions = {}):
   for (const { file, text } of sources) {
     for (const item of parseManifestText(file, text, result)) {
       const at = `${item.file}:${item.line}`;
+      const bytes = Buffer.byteLength(JSON.stringify(item.value));
+      if (bytes > MAX_OBJECT_BYTES) {
+        const { kind, name } = identityOf(item.value);
+        result.errors.push(
+          `${at}: ${kind || 'the object'} ${JSON.stringify(name)} is ${(bytes / 1048576).toFixed(1)} MiB as JSON: the API server takes at most ${MAX_OBJECT_BYTES / 1048576} MiB per object; move large data out of the manifest`,
+        );
+        continue;
+      }
       const admitted = admitObject(item.value);
       result.warnings.push(...admitted.warnings.map((w) => `${at}: ${w}`));
       if (admitted.kindError !== undefined) {
@@ -163,36 +169,16 @@ interface ParsedItem {
   value: unknown;
 }
 
-/** The yaml library's YAML 1.1 float, which also takes `.` and `._` (so `workingDir: .` became NaN). */
-const LOOSE_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/;
-/** go-yaml v2's float (resolve.go yamlStyleFloat): at least one digit. */
-const GO_FLOAT = /^[-+]?(?:\.[0-9][0-9_]*|[0-9][0-9_]*\.[0-9_]*)$/;
-
-/**
- * Kubernetes reads YAML the way go-yaml v2 does (YAML 1.1: `yes` is true, `0644` is octal), but
- * without sexagesimal numbers or timestamps, which sigs.k8s.io/yaml never produces for a Pod.
- */
-const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
-  version: '1.1',
-  prettyErrors: false,
-  customTags: (tags: Tags) =>
-    tags
-      .filter(
-        (t) => typeof t === 'string' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp'),
-      )
-      .map(goFloat),
-};
-
-function goFloat(t: Tags[number]): Tags[number] {
-  if (typeof t === 'string' || t.test?.source !== LOOSE_FLOAT.source) return t;
-  const strict: ScalarTag = { ...(t as ScalarTag), test: GO_FLOAT };
-  return strict;
-}
-
 /** Splits one file into objects, expanding `kind: List`; problems go to `result.errors`. */
 function parseManifestText(file: string, text: string, result: LoadResult): ParsedItem[] {
   const lineCounter = new LineCounter();
   const what = extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML';
+  const tooDeep = nestingOverflow(text);
+  if (tooDeep) {
+    const line = text.slice(0, tooDeep.offset).split('\n').length;
+    result.errors.push(`${file}:${line}: error parsing ${what}: ${tooDeep.message}`);
+    return [];
+  }
   const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter }) as Document[] | { empty: true };
   if (!Array.isArray(docs)) return [];
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
@@ -206,11 +192,17 @@ function parseManifestText(file: string, text: string, result: LoadResult): Pars
       continue;
     }
     for (const w of doc.warnings) result.warnings.push(`${file}:${lineOf(w.pos[0])}: ${what}: ${w.message}`);
+    const problems = structureProblems(contents);
+    if (problems.length > 0) {
+      for (const p of problems)
+        result.errors.push(`${file}:${lineOf(p.offset)}: error parsing ${what}: ${p.message}`);
+      continue;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      result.errors.push(`${file}:${line}: error parsing ${what}: ${(e as Error).message}`);
+      result.errors.push(`${file}:${line}: error parsing ${what}: ${describeToJsError(e)}`);
       continue;
     }
     if (value === null || value === undefined) continue;

@@ -1,6 +1,8 @@
 import type { Container, EnvFromSource, EnvVar, Pod, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { admitConfigMap, admitSecret } from './configmap.js';
+import { decodeAs } from './decode.js';
+import { goQuote } from '../util/goquote.js';
 import { invalid, notSupported, required, type FieldError } from './field-errors.js';
 import type { KubeObject } from './types.js';
 import { validateEnv, validateEnvFrom } from './validation-env.js';
@@ -87,9 +89,19 @@ export function admitPodPreset(obj: KubeObject): {
   object?: KubeObject;
   errors: FieldError[];
   warnings: string[];
+  unknownFields?: string[];
 } {
-  const errors = validatePodPreset(obj as PodPreset);
-  return errors.length > 0 ? { errors, warnings: [] } : { object: obj, errors, warnings: [] };
+  // Decoded first, as a Pod is: a wrong type (`labels: {app: 1}`) is a field error, not a crash.
+  const decoded = decodeAs('PodPreset', obj);
+  const unknownFields = decoded.unknownFields;
+  const warnings = unknownFields.map((f) => `unknown field ${goQuote(f)}`);
+  if (decoded.errors.length > 0) return { errors: decoded.errors, warnings, unknownFields };
+  const pp = decoded.value as PodPreset;
+  pp.metadata ??= {} as PodPreset['metadata'];
+  const errors = validatePodPreset(pp);
+  return errors.length > 0
+    ? { errors, warnings, unknownFields }
+    : { object: pp, errors, warnings, unknownFields };
 }
 
 /**

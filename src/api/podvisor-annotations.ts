@@ -19,6 +19,15 @@ export const PodvisorAnnotation = {
   probesPausedUntil: 'podvisor.io/probes-paused-until',
 } as const;
 
+/**
+ * On a Node, set by its kubelet: which mechanism keeps each container's processes together
+ * (`cgroup` or `scan`, runtime/cgroup.ts) and why, so `kubectl describe node` shows it.
+ */
+export const NodeAnnotation = {
+  processContainment: 'podvisor.io/process-containment',
+  processContainmentReason: 'podvisor.io/process-containment-reason',
+} as const;
+
 /** The condition a `liveness-action: report` pod carries (a custom, domain-prefixed condition type). */
 export const HEALTHY_CONDITION = 'podvisor.io/Healthy';
 

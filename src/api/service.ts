@@ -3,6 +3,8 @@ import type { FieldError } from './field-errors.js';
 import { duplicate, forbidden, invalid, notSupported, required } from './field-errors.js';
 import { isDNS1123Label, isValidPortName, isValidPortNum } from './name-checks.js';
 import type { KubeObject } from './types.js';
+import { decodeAs } from './decode.js';
+import { goQuote } from '../util/goquote.js';
 import { validateLabels, validateObjectMeta } from './validation.js';
 
 /**
@@ -27,11 +29,13 @@ export interface ServiceAdmission {
   service?: StoredService;
   errors: FieldError[];
   warnings: string[];
+  /** Fields that are not part of a Service (also in `warnings`), for `fieldValidation=Strict`. */
+  unknownFields?: string[];
 }
 
 /** Defaults in place and returns the service. */
 export function defaultService(svc: StoredService): StoredService {
-  svc.metadata.namespace ??= 'default';
+  (svc.metadata ??= {} as StoredService['metadata']).namespace ??= 'default';
   const spec: ServiceSpec = (svc.spec ??= {});
   spec.type ??= 'ClusterIP';
   spec.sessionAffinity ??= 'None';
@@ -168,10 +172,18 @@ export function serviceWarnings(svc: StoredService): string[] {
   return warnings;
 }
 
-/** Defaults, validates and warns: what the API server and manifest loading run on a Service. */
+/**
+ * Decodes, defaults, validates and warns: what the API server and manifest loading run on a
+ * Service. Decoding first turns a wrong type anywhere (`spec: "x"`, `ports: [8080]`) into a field
+ * error, and reports unknown fields, as for a Pod.
+ */
 export function admitService(obj: unknown): ServiceAdmission {
-  const svc = defaultService(structuredClone(obj) as StoredService);
+  const decoded = decodeAs('Service', obj);
+  const unknownFields = decoded.unknownFields;
+  const warnings = unknownFields.map((f) => `unknown field ${goQuote(f)}`);
+  if (decoded.errors.length > 0) return { errors: decoded.errors, warnings, unknownFields };
+  const svc = defaultService(decoded.value as StoredService);
   const errors = validateService(svc);
-  if (errors.length > 0) return { errors, warnings: [] };
-  return { service: svc, errors, warnings: serviceWarnings(svc) };
+  if (errors.length > 0) return { errors, warnings, unknownFields };
+  return { service: svc, errors, warnings: [...warnings, ...serviceWarnings(svc)], unknownFields };
 }

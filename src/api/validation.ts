@@ -9,6 +9,7 @@ import {
   tooLong,
   type FieldError,
 } from './field-errors.js';
+import { decodeAs } from './decode.js';
 import { VOLUME_SOURCES } from './defaults.js';
 import {
   inclusiveRangeError,
@@ -37,6 +38,11 @@ export function validatePod(pod: Pod): FieldError[] {
 
 /** ValidateObjectMeta for a namespaced object whose name must be a DNS-1123 subdomain. */
 export function validateObjectMeta(meta: ObjectMeta, path: string): FieldError[] {
+  // Kinds admitted without a full decode (ConfigMap, Secret) bring untrusted metadata here: a
+  // label that is a number must be a field error, not a TypeError in the label checks.
+  const typed = decodeAs('ObjectMeta', meta ?? {});
+  if (typed.errors.length > 0)
+    return typed.errors.map((e) => ({ ...e, field: e.field === '<root>' ? path : `${path}.${e.field}` }));
   const errs: FieldError[] = [];
   if (meta.generateName) {
     // A generated name gets a random suffix, so a trailing '-' is fine. maskTrailingDash replaces the

@@ -144,7 +144,9 @@ export function admitOrThrow(ctx: RequestContext, obj: KubeObject): Admission & 
     );
   }
   if (adm.errors.length > 0 || !adm.object) {
-    throw invalid(ctx.type.kind, obj.metadata.name ?? '', adm.errors, ctx.type.group || undefined);
+    // A non-string name is one of the errors; the Status still names the object with a string.
+    const name = typeof obj.metadata.name === 'string' ? obj.metadata.name : '';
+    throw invalid(ctx.type.kind, name, adm.errors, ctx.type.group || undefined);
   }
   if (validation === 'Ignore' && unknown.length > 0) {
     const dropped = new Set(unknown.map((f) => `unknown field "${f}"`));

@@ -125,9 +125,11 @@ export function serviceResource(store: ObjectStore): ResourceType {
     verbs: SERVED_VERBS,
     admit(obj) {
       const adm = admitService(obj);
+      // unknownFields: fieldValidation=Strict refuses them (rest.ts admitOrThrow).
+      const unknownFields = adm.unknownFields ?? [];
       return adm.service
-        ? { object: adm.service, errors: [], warnings: adm.warnings }
-        : { errors: adm.errors, warnings: adm.warnings };
+        ? { object: adm.service, errors: [], warnings: adm.warnings, unknownFields }
+        : { errors: adm.errors, warnings: adm.warnings, unknownFields };
     },
     prepareCreate(obj) {
       // Status is the server's: a client's is dropped on create.

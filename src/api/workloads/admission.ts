@@ -33,34 +33,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * The template decoded as the pod schema decodes a Pod: wrong types are errors, unknown fields
- * are reported under `spec.template.` (for fieldValidation), and dropped.
- */
-function decodeTemplate(template: unknown): {
-  template?: PodTemplateSpec;
-  errors: FieldError[];
-  unknownFields: string[];
-} {
-  if (template === undefined || template === null) return { errors: [], unknownFields: [] };
-  if (!isPlainObject(template)) {
-    return {
-      errors: [
-        { type: 'Invalid value', field: 'spec.template', value: template, detail: 'must be an object' },
-      ],
-      unknownFields: [],
-    };
-  }
-  const decoded = decodeAs('Pod', { metadata: template.metadata, spec: template.spec });
-  const prefix = (f: string): string => `spec.template.${f}`;
-  const errors = decoded.errors.map((e) => ({ ...e, field: prefix(e.field) }));
-  const value = decoded.value as { metadata?: PodTemplateSpec['metadata']; spec?: PodTemplateSpec['spec'] };
-  const out: PodTemplateSpec = {};
-  if (value.metadata) out.metadata = value.metadata;
-  if (value.spec) out.spec = value.spec;
-  return { template: out, errors, unknownFields: decoded.unknownFields.map(prefix) };
-}
-
-/**
  * Defaults and validates a ReplicaSet, Deployment or ReplicationController (apps/v1, v1). A new
  * object starts at generation 1 with no status (the strategies' PrepareForCreate); the REST
  * layer's prepareUpdate keeps both right on update.
@@ -77,20 +49,15 @@ export function admitWorkload(kind: WorkloadKind, obj: unknown): WorkloadAdmissi
   if (!obj.apiVersion) typeErrors.push(required('apiVersion'));
   else if (obj.apiVersion !== want) typeErrors.push(notSupported('apiVersion', obj.apiVersion, [want]));
   if (obj.kind !== kind) typeErrors.push(notSupported('kind', obj.kind ?? '', [kind]));
-  const spec = obj.spec;
-  if (spec !== undefined && spec !== null && !isPlainObject(spec))
-    typeErrors.push({ type: 'Invalid value', field: 'spec', value: spec, detail: 'must be an object' });
-  const specObj = isPlainObject(spec) ? spec : {};
-  const decoded = decodeTemplate(specObj.template);
+  // The whole object is decoded (the template as a pod's fields): a wrong type anywhere is a
+  // field error rather than a crash in defaulting, and unknown fields are reported and dropped.
+  const decoded = decodeAs(kind, obj);
   typeErrors.push(...decoded.errors);
   const unknownFields = decoded.unknownFields;
   const warnings = unknownFields.map((f) => `unknown field ${goQuote(f)}`);
   if (typeErrors.length > 0) return { errors: typeErrors, warnings, unknownFields };
-  const input = {
-    ...obj,
-    metadata: isPlainObject(obj.metadata) ? { ...obj.metadata } : {},
-    spec: { ...specObj, ...(decoded.template ? { template: decoded.template } : {}) },
-  };
+  const value = decoded.value as Record<string, unknown>;
+  const input = { ...value, metadata: value.metadata ?? {}, spec: value.spec ?? {} };
   delete (input as { status?: unknown }).status;
   let object: KubeObject;
   let errors: FieldError[];
