@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { formatGoDuration } from '../util/duration.js';
+import { startDeadline } from './deadline.js';
 import { asSystemError, errnoText, goQuote, type NodeSystemError } from './go-text.js';
 import { PROBE_OUTPUT_LIMIT, type ProbeOutcome } from './types.js';
 
@@ -42,6 +43,9 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals): void {
  * verdict nor outlives the probe. Never rejects.
  */
 export function probeExec(req: ExecProbeRequest): Promise<ProbeOutcome> {
+  // The timeout covers starting the process too (CRI ExecSync's context does): a fork that is
+  // slow on a loaded machine must not add to the time the probe gets.
+  const startedAt = performance.now();
   return new Promise((resolve) => {
     const file = req.argv[0];
     if (req.signal?.aborted) {
@@ -64,7 +68,7 @@ export function probeExec(req: ExecProbeRequest): Promise<ProbeOutcome> {
       spawnFailure(asSystemError(err), file, req.cwd, resolve);
       return;
     }
-    new ExecRun(req, child, resolve).watch();
+    new ExecRun(req, child, resolve, startedAt).watch();
   });
 }
 
@@ -88,7 +92,7 @@ class CappedSink {
 class ExecRun {
   private settled = false;
   private exited: { code: number | null } | undefined;
-  private readonly timer: NodeJS.Timeout;
+  private readonly cancelDeadline: () => void;
   // Each stream keeps up to the full limit: stdout's final length is unknown while stderr flows.
   private readonly stdout = new CappedSink(PROBE_OUTPUT_LIMIT);
   private readonly stderr = new CappedSink(PROBE_OUTPUT_LIMIT);
@@ -98,15 +102,16 @@ class ExecRun {
     private readonly req: ExecProbeRequest,
     private readonly child: ChildProcess,
     private readonly resolve: (o: ProbeOutcome) => void,
+    startedAt: number,
   ) {
-    this.timer = setTimeout(() => this.onDeadline(), Math.max(0, req.timeoutMs));
+    this.cancelDeadline = startDeadline(req.timeoutMs, () => this.onDeadline(), startedAt);
     req.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   private settle(outcome: ProbeOutcome): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.cancelDeadline();
     this.req.signal?.removeEventListener('abort', this.onAbort);
     this.resolve(outcome);
   }
@@ -125,7 +130,7 @@ class ExecRun {
     child.on('error', (err) => {
       // Only a failed spawn leaves pid unset; later errors (failed kill) change nothing.
       if (child.pid !== undefined || this.settled) return;
-      clearTimeout(this.timer); // the verdict is the spawn error, even if naming it takes a stat
+      this.cancelDeadline(); // the verdict is the spawn error, even if naming it takes a stat
       destroyStdio(child);
       spawnFailure(asSystemError(err), this.req.argv[0] ?? '', this.req.cwd, (o) => this.settle(o));
     });

@@ -1,4 +1,12 @@
-import { Client, Metadata, credentials, status as Status, type ServiceError } from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
+import {
+  ChannelCredentials,
+  Client,
+  Metadata,
+  credentials,
+  status as Status,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { formatGoDuration } from '../util/duration.js';
 import { goQuote, joinHostPort } from './go-text.js';
 import {
@@ -42,6 +50,58 @@ const CHANNEL_OPTIONS = {
   'grpc.service_config_disable_resolution': 1,
 };
 
+type SecureConnector = ReturnType<ChannelCredentials['_createSecureConnector']>;
+type ConnectorArgs = Parameters<ChannelCredentials['_createSecureConnector']>;
+
+/**
+ * Plaintext credentials that also hand every socket the channel connects over to `sockets`.
+ * grpc-js (1.14) does not end a connection attempt that is still waiting for the server's HTTP/2
+ * SETTINGS when its channel closes: against a server that accepts and never speaks HTTP/2, every
+ * probe would leave its socket (an fd) open until the server hangs up, i.e. possibly forever. The
+ * probe destroys the sockets it opened once it has its verdict (test/hostile/grpc-targets).
+ */
+class SocketTrackingInsecureCredentials extends ChannelCredentials {
+  private readonly plain = credentials.createInsecure();
+  private readonly sockets = new Set<Socket>();
+  private closed = false;
+
+  /** Destroys the sockets handed over so far and any handed over later (a dial still pending). */
+  destroySockets(): void {
+    this.closed = true;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+
+  override compose(): ChannelCredentials {
+    throw new Error('Cannot compose insecure credentials');
+  }
+
+  _isSecure(): boolean {
+    return false;
+  }
+
+  _equals(other: ChannelCredentials): boolean {
+    return other === this;
+  }
+
+  _createSecureConnector(...args: ConnectorArgs): SecureConnector {
+    const inner = this.plain._createSecureConnector(...args);
+    return {
+      connect: (socket) => {
+        if (this.closed) {
+          socket.destroy();
+          return Promise.reject(new Error('the probe has its verdict'));
+        }
+        this.sockets.add(socket);
+        return inner.connect(socket);
+      },
+      waitForReady: () => inner.waitForReady(),
+      getCallCredentials: () => inner.getCallCredentials(),
+      destroy: () => inner.destroy(),
+    };
+  }
+}
+
 /**
  * One gRPC health probe, as the kubelet's pkg/probe/grpc (spec §3.4): plaintext, blocking dial
  * and the Health/Check RPC under one deadline; every outcome is Success or Failure with the
@@ -53,8 +113,9 @@ export function runGrpcProbe(req: GrpcProbeRequest): Promise<ProbeOutcome> {
     const timeout = formatGoDuration(req.timeoutMs);
     const deadline = Date.now() + Math.max(0, req.timeoutMs);
     let client: Client;
+    const channelCredentials = new SocketTrackingInsecureCredentials();
     try {
-      client = new Client(addr, credentials.createInsecure(), CHANNEL_OPTIONS);
+      client = new Client(addr, channelCredentials, CHANNEL_OPTIONS);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       resolve(fail(`error: failed to connect service at ${goQuote(addr)}: ${why}`));
@@ -62,6 +123,7 @@ export function runGrpcProbe(req: GrpcProbeRequest): Promise<ProbeOutcome> {
     }
     const finish = (outcome: ProbeOutcome): void => {
       client.close();
+      channelCredentials.destroySockets();
       resolve(outcome);
     };
     client.waitForReady(deadline, (dialErr) => {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
+import { startDeadline } from './deadline.js';
 import {
   asSystemError,
   goConnError,
@@ -19,6 +20,12 @@ import {
   resolveGoUrl,
   type GoUrl,
 } from './go-url.js';
+import {
+  GO_CONNECTION_BROKEN,
+  GO_HEADERS_TOO_LARGE,
+  GO_MAX_RESPONSE_HEADER_BYTES,
+  goResponseHeadError,
+} from './go-http-response.js';
 import { invalidHeaderError, probeHeaders, wireHeaders, type GoHeaders } from './http-headers.js';
 import { resetSocket } from './socket-close.js';
 import { PROBE_OUTPUT_LIMIT, type ProbeOutcome } from './types.js';
@@ -43,6 +50,11 @@ const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 const MAX_VIA = 10;
 const HEADERS_TIMEOUT = 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
 const BODY_TIMEOUT = 'context deadline exceeded (Client.Timeout or context cancellation while reading body)';
+/**
+ * How much of a response head is kept to name a parse error in Go's words (Go quotes the whole
+ * offending line; a longer line is quoted up to here).
+ */
+const HEAD_RECORD_LIMIT = 64 * 1024;
 
 /**
  * One HTTP(S) probe, as the kubelet's pkg/probe/http (spec §3.1). Never rejects.
@@ -64,7 +76,7 @@ interface Hop {
 
 class HttpProbeRun {
   private settled = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelDeadline: (() => void) | undefined;
   private phase: 'headers' | 'body' = 'headers';
   private readonly via: GoUrl[] = [];
   private current: http.ClientRequest | undefined;
@@ -73,6 +85,11 @@ class HttpProbeRun {
   private socketError: NodeSystemError | undefined;
   private localAddr: string | undefined;
   private remoteAddr: string | undefined;
+  /** The first bytes of the current hop's response (until its headers are parsed). */
+  private head: Buffer[] = [];
+  private headSize = 0;
+  /** Bytes the current hop received before its headers were parsed, recorded or not. */
+  private headReceived = 0;
   private readonly headers: GoHeaders;
   /** The user's Host header (req.Host in Go); "" means "use the URL's host". */
   private readonly hostOverride: string;
@@ -91,7 +108,7 @@ class HttpProbeRun {
     this.currentUrl = formatGoUrl(url);
     const invalid = invalidHeaderError(this.headers);
     if (invalid !== undefined) return this.failTransport(invalid);
-    this.timer = setTimeout(() => this.onTimeout(), Math.max(0, this.req.timeoutMs));
+    this.cancelDeadline = startDeadline(this.req.timeoutMs, () => this.onTimeout());
     this.send({ url, host: this.hostOverride !== '' ? this.hostOverride : url.host });
   }
 
@@ -104,6 +121,9 @@ class HttpProbeRun {
     this.socketError = undefined;
     this.localAddr = undefined;
     this.remoteAddr = undefined;
+    this.head = [];
+    this.headSize = 0;
+    this.headReceived = 0;
     if (url.scheme !== 'http' && url.scheme !== 'https') {
       return this.failTransport(`unsupported protocol scheme ${goQuote(url.scheme)}`);
     }
@@ -122,6 +142,8 @@ class HttpProbeRun {
       setHost: false,
       // A fresh connection per probe, no pooling: Go's DisableKeepAlives (spec §3.1).
       agent: false,
+      // Go's client limit (Node's default is 16 KiB, which would fail heads the kubelet reads).
+      maxHeaderSize: GO_MAX_RESPONSE_HEADER_BYTES,
     };
     if (tls) {
       options.rejectUnauthorized = false; // InsecureSkipVerify (spec §3.1)
@@ -147,6 +169,19 @@ class HttpProbeRun {
     socket.prependListener('error', (err: Error) => {
       if (request === this.current) this.socketError = asSystemError(err);
     });
+    // Ahead of the http client's parser, which destroys the socket on a byte it rejects: the head
+    // is needed to say what Go would have said about it.
+    const record = (chunk: Buffer): void => {
+      if (request !== this.current) return;
+      this.headReceived += chunk.length;
+      const room = HEAD_RECORD_LIMIT - this.headSize;
+      if (room <= 0) return;
+      const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      this.head.push(kept);
+      this.headSize += kept.length;
+    };
+    socket.prependListener('data', record);
+    request.once('response', () => socket.removeListener('data', record));
     socket.once('connect', () => {
       if (request !== this.current) return;
       if (socket.localAddress !== undefined) {
@@ -257,19 +292,34 @@ class HttpProbeRun {
       return 'http: server gave HTTP response to HTTPS client';
     }
     const remote = this.remoteAddr ?? joinHostPort(hostname, port);
+    // Go's transport reports a failure before the first response byte as is, and one after it
+    // (while parsing the head) as a broken connection (transport.go mapRoundTripError).
+    const broken = this.headReceived > 0 ? GO_CONNECTION_BROKEN : '';
     if (err.syscall === 'read' || err.syscall === 'write') {
-      return goConnError(err.syscall, err, this.localAddr, remote);
+      return broken + goConnError(err.syscall, err, this.localAddr, remote);
     }
-    // The peer closed without a (complete) response: Go's transport says EOF.
-    if (err.code === 'ECONNRESET') return 'EOF';
+    // The peer closed without a (complete) response head.
+    if (err.code === 'ECONNRESET') {
+      if (this.headReceived === 0) return 'EOF';
+      return broken + (goResponseHeadError(this.recordedHead(), true) ?? 'unexpected EOF');
+    }
+    if (err.code === 'HPE_HEADER_OVERFLOW') return GO_CONNECTION_BROKEN + GO_HEADERS_TOO_LARGE;
     if (err.code?.startsWith('HPE_') === true) {
-      return 'net/http: HTTP/1.x transport connection broken: malformed HTTP response';
+      // Node's parser stops at the first byte it rejects, Go at the end of that line; read
+      // without its end, the line is taken as it stands (as if the server had closed there).
+      const head = this.recordedHead();
+      const why = goResponseHeadError(head, false) ?? goResponseHeadError(head, true);
+      return GO_CONNECTION_BROKEN + (why ?? `malformed HTTP response (${err.code})`);
     }
     return err.message;
   }
 
+  private recordedHead(): Buffer {
+    return Buffer.concat(this.head, this.headSize);
+  }
+
   private onTimeout(): void {
-    this.timer = undefined;
+    this.cancelDeadline = undefined;
     // Timers run before I/O in each turn of the event loop: an answer that arrived in time but
     // waits behind a busy stretch is read first (setImmediate runs after pending I/O).
     setImmediate(() => this.timedOut());
@@ -292,8 +342,8 @@ class HttpProbeRun {
   private settle(outcome: ProbeOutcome): void {
     if (this.settled) return;
     this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelDeadline?.();
+    this.cancelDeadline = undefined;
     const { current, socket } = this;
     this.current = undefined;
     this.socket = undefined;

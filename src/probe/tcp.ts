@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { startDeadline } from './deadline.js';
 import { asSystemError, goDialError, joinHostPort } from './go-text.js';
 import { resetSocket, tcpCloseBudget, type TimeWaitBudget } from './socket-close.js';
 import type { ProbeOutcome } from './types.js';
@@ -33,12 +34,13 @@ export function probeTcp(
     const finish = (outcome: ProbeOutcome): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelDeadline();
       if (outcome.result === 'success' && !budget.takeGraceful(target)) resetSocket(socket);
       else socket.destroy();
       resolve(outcome);
     };
-    const timer = setTimeout(
+    const cancelDeadline = startDeadline(
+      req.timeoutMs,
       // Timers run before I/O in each turn of the event loop: after a busy stretch, a connection
       // the kernel completed in time would otherwise lose to its own deadline. setImmediate runs
       // after the I/O already waiting, so only a dial still pending times out.
@@ -50,7 +52,6 @@ export function probeTcp(
             output: `dial tcp ${target}: i/o timeout`,
           });
         }),
-      Math.max(0, req.timeoutMs),
     );
     socket.once('connect', () => finish({ result: 'success', output: '' }));
     // Stays attached after settling: a late error on a destroyed socket must not go unhandled.
