@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import type { Node, NodeCondition } from 'kubernetes-types/core/v1.js';
+import { NodeAnnotation } from '../api/podvisor-annotations.js';
 import type { KubeObject } from '../api/types.js';
 import { Kubelet, type KubeletOptions } from '../kubelet/kubelet.js';
 import { KUBE_VERSION } from '../probe/types.js';
@@ -210,6 +211,18 @@ export class VirtualNode {
     return { kind: 'Node', apiVersion: 'v1', namespace: '', name: this.name, uid: this.name };
   }
 
+  /** The node with the runtime's process containment in its annotations (kept current at each post). */
+  private withContainment(node: StoredNode): StoredNode {
+    const containment = this.opts.runtime.containment?.();
+    if (!containment) return node;
+    const annotations = {
+      ...node.metadata.annotations,
+      [NodeAnnotation.processContainment]: containment.mode,
+      [NodeAnnotation.processContainmentReason]: containment.reason,
+    };
+    return { ...node, metadata: { ...node.metadata, annotations } };
+  }
+
   private postStatus(): void {
     const link = this.link;
     if (!link || link.severed) return;
@@ -221,7 +234,7 @@ export class VirtualNode {
     let wasReady = true;
     const updated = link.mutate<StoredNode>('nodes', '', this.name, (cur) => {
       wasReady = cur.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      return { ...cur, status: status(cur) };
+      return { ...this.withContainment(cur), status: status(cur) };
     });
     // The kubelet's node status event when Ready turns True (first registration, or coming back).
     if (updated && !wasReady) {
@@ -235,7 +248,10 @@ export class VirtualNode {
     if (!updated && !link.severed && !nodeExists(link, this.name)) {
       // Someone deleted the Node: the kubelet registers it again.
       this.register();
-      link.mutate<StoredNode>('nodes', '', this.name, (cur) => ({ ...cur, status: status(cur) }));
+      link.mutate<StoredNode>('nodes', '', this.name, (cur) => ({
+        ...this.withContainment(cur),
+        status: status(cur),
+      }));
     }
   }
 }

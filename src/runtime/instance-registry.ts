@@ -2,13 +2,23 @@
  * Crash recovery (DESIGN principle 6): every live container leader is recorded in
  * `<stateDir>/runtime/instances.json` with its pid, process group and start time. After a crash,
  * the next podvisor kills what is left, but only a leader that is provably the same process
- * (same start time), so a recycled pid is never touched.
+ * (same start time), so a recycled pid is never touched. A container that had a cgroup is ended
+ * through it, which also reaches daemons the scan cannot see (cgroup.ts).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findMembers, readProcStat, signalQuietly, type ProcStat } from './proc-scan.js';
+import { existsSync } from 'node:fs';
+import {
+  CGROUP_EMPTY_WAIT_MS,
+  cgroupPopulated,
+  cgroupProcs,
+  killCgroup,
+  removeCgroup,
+  waitCgroupEmpty,
+} from './cgroup.js';
+import { findMembers, readProcStat, signalQuietly } from './proc-scan.js';
 
 export interface LeaderRecord {
   id: string;
@@ -16,6 +26,8 @@ export interface LeaderRecord {
   pgid: number;
   /** Field 22 of /proc/<pid>/stat when it was spawned. */
   startTime: number;
+  /** The instance's cgroup directory, when it had one. */
+  cgroup?: string;
   podUid: string;
   container: string;
 }
@@ -38,7 +50,8 @@ function isLeaderRecord(value: unknown): value is LeaderRecord {
     Number.isInteger(r.pgid) &&
     Number.isInteger(r.startTime) &&
     (r.pid as number) > 1 &&
-    (r.pgid as number) > 1
+    (r.pgid as number) > 1 &&
+    (r.cgroup === undefined || (typeof r.cgroup === 'string' && r.cgroup.startsWith('/')))
   );
 }
 
@@ -58,7 +71,7 @@ let tmpCounter = 0;
 
 /** Replaces `file` atomically (temp file + rename), so a crash never leaves half a file. */
 export async function writeLeaderRecords(file: string, records: LeaderRecord[]): Promise<void> {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const body: RegistryFile = { version: 1, instances: records };
   const tmp = `${file}.${process.pid}-${++tmpCounter}.tmp`;
   await writeFile(tmp, JSON.stringify(body, null, 1) + '\n', { mode: 0o600 });
@@ -89,10 +102,15 @@ async function endOrphanGroup(record: LeaderRecord, graceMs: number): Promise<nu
     const leader = readProcStat(record.pid);
     return leader !== undefined && leader.startTime === record.startTime;
   };
-  if (!leaderIsOurs()) return [];
+  // Everything in the instance's cgroup is its own, whatever its pid or start time.
+  const cgroup = record.cgroup !== undefined && existsSync(record.cgroup) ? record.cgroup : undefined;
+  if (!leaderIsOurs() && !(cgroup && cgroupPopulated(cgroup))) {
+    if (cgroup) await removeCgroup(cgroup);
+    return [];
+  }
   // Members are remembered with their start time, so a pid recycled while we wait is left alone.
   const known = new Map<number, number>([[record.pid, record.startTime]]);
-  const scan = (): ProcStat[] => {
+  const scan = (): number[] => {
     const members = findMembers({
       leaderPid: record.pid,
       leaderStartTime: record.startTime,
@@ -102,15 +120,18 @@ async function endOrphanGroup(record: LeaderRecord, graceMs: number): Promise<nu
       idsValid: leaderIsOurs(),
     });
     for (const p of members) known.set(p.pid, p.startTime);
-    return members;
+    const pids = new Set(members.map((p) => p.pid));
+    if (cgroup) for (const pid of cgroupProcs(cgroup)) pids.add(pid);
+    return [...pids];
   };
   const signalled = new Set<number>();
-  const signalAll = (signal: NodeJS.Signals): ProcStat[] => {
+  const signalAll = (signal: NodeJS.Signals): number[] => {
     if (leaderIsOurs()) signalQuietly(-record.pgid, signal);
+    if (cgroup && signal === 'SIGKILL') killCgroup(cgroup);
     const members = scan();
-    for (const p of members) {
-      signalQuietly(p.pid, signal);
-      signalled.add(p.pid);
+    for (const pid of members) {
+      signalQuietly(pid, signal);
+      signalled.add(pid);
     }
     return members;
   };
@@ -127,6 +148,10 @@ async function endOrphanGroup(record: LeaderRecord, graceMs: number): Promise<nu
       await sleep(ORPHAN_POLL_MS);
       left = scan();
     }
+  }
+  if (cgroup) {
+    await waitCgroupEmpty(cgroup, CGROUP_EMPTY_WAIT_MS);
+    await removeCgroup(cgroup);
   }
   return [...signalled];
 }

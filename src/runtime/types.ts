@@ -114,6 +114,8 @@ export interface ContainerRuntime {
    * the CRI record's); returns the unsubscribe, or undefined if the instance's log is closed/unknown.
    */
   tapOutput?(instanceId: string, tap: (line: string, at: number) => void): (() => void) | undefined;
+  /** Optional: which mechanism keeps a container's processes together (the Node reports it). */
+  containment?(): ProcessContainment;
   /** Optional: the last `maxLines` lines of an instance's log with their times, oldest first. */
   recentLines?(instanceId: string, maxLines: number): Promise<TimedLine[]>;
 }
@@ -122,4 +124,14 @@ export interface ContainerRuntime {
 export interface TimedLine {
   at: number;
   text: string;
+}
+
+/**
+ * How a container's processes are kept together, so that stopping it leaves none: `cgroup` (a
+ * cgroup v2 per container, ended with cgroup.kill) or `scan` (the descendant scan of /proc).
+ */
+export interface ProcessContainment {
+  mode: 'cgroup' | 'scan';
+  /** One sentence: where the cgroups live, or why the scan is in force and how to change that. */
+  reason: string;
 }

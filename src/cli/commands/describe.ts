@@ -1,8 +1,10 @@
 import { PODVISOR_API_VERSION, type ProbeHistory } from '../../api/probe-history.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
 import type { Event, Pod } from '../../api/types.js';
 import { ApiError, type ApiClient } from '../client.js';
 import { connect, type CommandContext } from '../context.js';
 import { CliError, EXIT_ERROR, EXIT_OK } from '../errors.js';
+import { describeNode } from '../printers/describe-node.js';
 import { describePod } from '../printers/describe-pod.js';
 import { collectionPath, objectPath, resolveResource } from '../resources.js';
 import { parseTargets } from './get.js';
@@ -28,14 +30,15 @@ export async function runDescribe(
   opts: DescribeOptions,
 ): Promise<number> {
   const { resourceWord, names } = parseTargets(first, rest);
-  resolveResource(resourceWord, ['pods']);
+  const resource = resolveResource(resourceWord, ['pods', 'nodes']);
   if (names.length > 0 && opts.selector) {
     throw new CliError(
       'error: name cannot be provided when a selector is specified: use either NAME or -l SELECTOR',
     );
   }
-  const namespace = opts.namespace || 'default';
   const client = await connect(ctx);
+  if (resource === 'nodes') return describeNodes(ctx, client, names, opts.selector);
+  const namespace = opts.namespace || 'default';
   const pods: Pod[] = [];
   let failed = false;
   if (names.length === 0) {
@@ -89,6 +92,57 @@ async function eventsOf(client: ApiClient, pod: Pod): Promise<Event[] | undefine
   try {
     const list = await client.get<List<Event>>(collectionPath('events', ns), {
       fieldSelector: terms.join(','),
+    });
+    return list.items ?? [];
+  } catch (err) {
+    if (err instanceof ApiError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * `describe node [NAME...]`: each node with its non-terminated pods and its events (the kubelet
+ * records node events with the node's name as their uid). A name that is not found falls back to
+ * every node whose name starts with it, as kubectl does.
+ */
+async function describeNodes(
+  ctx: CommandContext,
+  client: ApiClient,
+  names: string[],
+  selector: string | undefined,
+): Promise<number> {
+  const all = await client.get<List<Node>>(collectionPath('nodes', undefined), { labelSelector: selector });
+  const nodes: Node[] = [];
+  let failed = false;
+  if (names.length === 0) {
+    nodes.push(...(all.items ?? []));
+    if (nodes.length === 0) ctx.io.stderr.write('No resources found\n');
+  }
+  for (const name of names) {
+    const exact = (all.items ?? []).find((n) => n.metadata?.name === name);
+    const matches = exact ? [exact] : (all.items ?? []).filter((n) => n.metadata?.name?.startsWith(name));
+    if (matches.length === 0) {
+      ctx.io.stderr.write(`Error from server (NotFound): nodes "${name}" not found\n`);
+      failed = true;
+    }
+    nodes.push(...matches);
+  }
+  const pods = nodes.length > 0 ? ((await client.get<List<Pod>>('/api/v1/pods')).items ?? []) : [];
+  const texts: string[] = [];
+  for (const node of nodes) {
+    const name = node.metadata?.name ?? '';
+    const onNode = pods.filter((p) => p.spec?.nodeName === name);
+    texts.push(describeNode(node, onNode, await nodeEventsOf(client, name), Date.now()));
+  }
+  if (texts.length > 0) ctx.io.stdout.write(texts.join('\n\n'));
+  return failed ? EXIT_ERROR : EXIT_OK;
+}
+
+/** The node's events in every namespace, or undefined when they cannot be listed. */
+async function nodeEventsOf(client: ApiClient, name: string): Promise<Event[] | undefined> {
+  try {
+    const list = await client.get<List<Event>>('/api/v1/events', {
+      fieldSelector: `involvedObject.kind=Node,involvedObject.name=${name}`,
     });
     return list.items ?? [];
   } catch (err) {

@@ -12,7 +12,7 @@ import { rfc1123z, since } from './time.js';
  * `kubectl describe pod` (describe.go describePod), spec §6.2. Lines are built with kubectl's
  * PrefixWriter levels (2 spaces each) and tabs, then laid out by the tabwriter with padding 2.
  */
-class PrefixWriter {
+export class PrefixWriter {
   text = '';
   write(level: number, line: string): void {
     this.text += '  '.repeat(level) + line;
@@ -127,7 +127,11 @@ export function describePod(
   return flushed + tabulate(out, DESCRIBE_TABWRITER);
 }
 
-function writeLabels(w: PrefixWriter, title: string, labels: Record<string, string> | undefined): void {
+export function writeLabels(
+  w: PrefixWriter,
+  title: string,
+  labels: Record<string, string> | undefined,
+): void {
   w.write(0, `${title}:\t`);
   const keys = Object.keys(labels ?? {}).sort();
   if (keys.length === 0) {
@@ -137,7 +141,7 @@ function writeLabels(w: PrefixWriter, title: string, labels: Record<string, stri
   keys.forEach((key, i) => w.write(0, `${i === 0 ? '' : '\t'}${key}=${labels?.[key] ?? ''}\n`));
 }
 
-function writeAnnotations(
+export function writeAnnotations(
   w: PrefixWriter,
   title: string,
   annotations: Record<string, string> | undefined,

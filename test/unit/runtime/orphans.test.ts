@@ -24,12 +24,16 @@ describe('crash recovery (DESIGN principle 6)', () => {
       );
       const [child] = await firstLines(crashed, 'uid-1', 'app', 1);
       const recorded = JSON.parse(readFileSync(instancesFile(state.dir), 'utf8')).instances;
+      // With cgroup containment in force, the record names the instance's cgroup too.
+      const cgroup: unknown = recorded[0]?.cgroup;
+      assert.equal(cgroup !== undefined, crashed.containment().mode === 'cgroup');
       assert.deepEqual(recorded, [
         {
           id: instance.id,
           pid: instance.pid,
           pgid: instance.pid,
           startTime: startTimeOf(instance.pid),
+          ...(cgroup !== undefined ? { cgroup } : {}),
           podUid: 'uid-1',
           container: 'app',
         },
