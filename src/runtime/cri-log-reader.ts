@@ -11,6 +11,7 @@
 import { closeSync, fstatSync, openSync, read, readdirSync } from 'node:fs';
 import type { CriLogWriter } from './cri-log-writer.js';
 import {
+  criTimestamp,
   LineAssembler,
   parseCriTimestamp,
   parseRecord,
@@ -77,7 +78,9 @@ async function recordsForward(fd: number, start: number, progress: { offset: num
     }
     parseAll(buf.toString('utf8', 0, last), out);
     pos += last + 1;
-    if (out.length >= 4096) break;
+    // One read's worth per call: records wait while the caller streams them out, and a big
+    // batch of them outlives the young generation during a flood.
+    if (out.length > 0) break;
   }
   progress.offset = pos;
   return out;
@@ -239,6 +242,24 @@ async function readTail(
   return { lines, liveEnd };
 }
 
+/**
+ * What a follower says when generations `from` … `to - 1` were deleted by rotation before it got
+ * to them: the exact bytes and records lost, from the writer's bookkeeping.
+ */
+export function skippedLine(writer: CriLogWriter, from: number, to: number, timestamps: boolean): string {
+  const end = writer.startOf(to);
+  const exact = writer.startOf(from);
+  // Lagging more than the writer remembers: count from the oldest start it still knows.
+  const start = exact ?? writer.startOf(writer.oldestKnownGeneration());
+  const bytes = end && start ? end.bytes - start.bytes : 0;
+  const records = end && start ? end.records - start.records : 0;
+  const text =
+    `podvisor: skipped ${exact ? '' : 'at least '}${bytes} bytes (${records} log records) of this ` +
+    `container's output: the log was rotated away before it could be read ` +
+    `(--container-log-max-size and --container-log-max-files keep more)`;
+  return timestamps ? `${criTimestamp(end?.at ?? Date.now())} ${text}` : text;
+}
+
 /** Lines of one instance's log in `kubectl logs` form, without trailing newlines. */
 export async function* readInstanceLog(
   source: InstanceLogSource,
@@ -296,13 +317,19 @@ export async function* readInstanceLog(
       }
       offset = progress.offset;
       if (rotated) {
-        // The old file is complete (rotation happens between writes): move to the next one.
-        generation = Math.max(generation + 1, writer.oldestGeneration());
+        // The old file is complete (rotation happens between writes): move to the next one. If
+        // the writer rotated it away meanwhile, the reader jumps to the oldest kept and says so.
+        const wanted = generation + 1;
+        generation = Math.max(wanted, writer.oldestGeneration());
         const next = openQuietly(writer.fileFor(generation));
         if (next === undefined) break;
         fds.push(next);
         liveFd = next;
         offset = 0;
+        if (generation > wanted) {
+          for (const line of assembler.flush()) yield renderLine(line, timestamps);
+          yield skippedLine(writer, wanted, generation, timestamps);
+        }
         continue;
       }
       if (ended) {

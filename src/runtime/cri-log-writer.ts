@@ -8,10 +8,11 @@
  * disk falls behind, the pipes are paused (the container then blocks on write, as it would with
  * a slow log driver), so memory stays bounded however much a container prints.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, write } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, write } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../util/clock.js';
 import { criTimestamp, MAX_RECORD_CONTENT, type LogStream } from './cri-log-format.js';
+import { RecordQueue } from './cri-log-queue.js';
 import { logFile, rotatedLogFile } from './pod-paths.js';
 
 /** Pause the pipes above this many queued bytes; resume below the low mark. */
@@ -19,6 +20,16 @@ const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 /** Largest single write. */
 const MAX_BATCH = 1024 * 1024;
+/** Generation starts remembered (16 bytes each): far more than a lagging reader can miss. */
+const KEPT_STARTS = 1024;
+
+/**
+ * The disk refused output (`failed`, once per outage), or took it again (`recovered`, with what
+ * was dropped in between). The container is never stopped for it: containerd drops too.
+ */
+export type LogWriteProblem =
+  | { kind: 'failed'; path: string; error: Error }
+  | { kind: 'recovered'; path: string; droppedBytes: number; droppedRecords: number; error: Error };
 
 export interface LogWriterOptions {
   dir: string;
@@ -26,6 +37,7 @@ export interface LogWriterOptions {
   maxBytes: number;
   maxFiles: number;
   clock: Clock;
+  onProblem?: (problem: LogWriteProblem) => void;
 }
 
 function writeFully(fd: number, buf: Buffer): Promise<void> {
@@ -39,6 +51,14 @@ function writeFully(fd: number, buf: Buffer): Promise<void> {
     };
     step(0);
   });
+}
+
+/** Where a generation starts in the instance's whole output, for readers that fall behind. */
+export interface GenerationStart {
+  bytes: number;
+  records: number;
+  /** When the generation began (epoch ms). */
+  at: number;
 }
 
 /** Cuts at most `limit` bytes without splitting a UTF-8 sequence (unless the bytes are not UTF-8). */
@@ -74,10 +94,15 @@ export class CriLogWriter {
 
   private fd: number;
   private size: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly queue = new RecordQueue();
   private writes = 0;
   private records = 0;
+  /** Bytes and records on disk before the live file, and where each kept generation began. */
+  private writtenBytes = 0;
+  private writtenRecords = 0;
+  private readonly starts: GenerationStart[];
+  /** Set while the disk refuses writes: the first error and what has been dropped since. */
+  private outage: { error: Error; bytes: number; records: number } | undefined;
   private writing = false;
   private paused = false;
   private readonly sources: Source[] = [];
@@ -87,11 +112,13 @@ export class CriLogWriter {
   private readonly closedWaiters: Array<() => void> = [];
 
   private constructor(private readonly opts: LogWriterOptions) {
-    mkdirSync(opts.dir, { recursive: true });
+    // Logs are private whatever the umask (SECURITY.md §3).
+    mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     this.path = logFile(opts.dir, opts.attempt);
     // Append: a reused attempt number continues its file, as the CRI runtimes do.
-    this.fd = openSync(this.path, 'a', 0o640);
+    this.fd = openSync(this.path, 'a', 0o600);
     this.size = fstatSync(this.fd).size;
+    this.starts = [{ bytes: 0, records: 0, at: opts.clock.now() }];
   }
 
   static open(opts: LogWriterOptions): CriLogWriter {
@@ -109,12 +136,25 @@ export class CriLogWriter {
 
   /** Bytes formatted but not yet on disk (bounded by the backpressure marks). */
   get queuedBytes(): number {
-    return this.pendingBytes;
+    return this.queue.bytes;
   }
 
   /** How many write calls and records so far (batching: far fewer writes than records). */
   get counters(): { writes: number; records: number } {
     return { writes: this.writes, records: this.records };
+  }
+
+  /**
+   * How many bytes and records this writer put on disk before generation `g` (for the last
+   * KEPT_STARTS generations), so a reader that lost generations to rotation can say how much.
+   */
+  startOf(g: number): GenerationStart | undefined {
+    return this.starts[g - (this.generation - (this.starts.length - 1))];
+  }
+
+  /** The oldest generation startOf() still knows. */
+  oldestKnownGeneration(): number {
+    return this.generation - (this.starts.length - 1);
   }
 
   /** The oldest generation whose file still exists. */
@@ -206,15 +246,13 @@ export class CriLogWriter {
   }
 
   private enqueue(stream: LogStream, tag: 'P' | 'F', content: Buffer, at: number): void {
-    const header = `${criTimestamp(at)} ${stream} ${tag} `;
-    const record = Buffer.allocUnsafe(header.length + content.length + 1);
-    record.write(header, 0, 'latin1');
-    content.copy(record, header.length);
-    record[record.length - 1] = 10;
-    this.pending.push(record);
-    this.pendingBytes += record.length;
-    this.records++;
-    if (!this.paused && this.pendingBytes > HIGH_WATER) {
+    this.queue.stage(`${criTimestamp(at)} ${stream} ${tag} `, content);
+  }
+
+  /** The records of the chunk just read join the queue as one buffer. */
+  private commitStaged(): void {
+    this.records += this.queue.commit();
+    if (!this.paused && this.queue.bytes > HIGH_WATER) {
       this.paused = true;
       for (const s of this.sources) s.stream.pause();
     }
@@ -233,8 +271,9 @@ export class CriLogWriter {
   }
 
   private pump(): void {
+    this.commitStaged();
     if (this.writing || this.closed) return;
-    if (this.pending.length === 0) {
+    if (this.queue.empty) {
       if (this.sources.length > 0 && this.sources.every((s) => s.done)) this.finish();
       return;
     }
@@ -246,68 +285,96 @@ export class CriLogWriter {
   }
 
   private async writeBatch(): Promise<void> {
-    const first = this.pending[0];
-    if (!first) return;
+    const firstRecord = this.queue.firstRecordBytes();
+    if (firstRecord === 0) return;
     try {
-      if (this.size > 0 && this.size + first.length > this.opts.maxBytes) this.rotate();
-      const room = Math.min(MAX_BATCH, Math.max(this.opts.maxBytes - this.size, first.length));
-      let take = 1;
-      let bytes = first.length;
-      for (let next = this.pending[take]; next && bytes + next.length <= room; next = this.pending[take]) {
-        bytes += next.length;
-        take++;
-      }
-      const batch = take === 1 ? first : Buffer.concat(this.pending.slice(0, take), bytes);
-      this.pending = take === this.pending.length ? [] : this.pending.slice(take);
-      this.pendingBytes -= bytes;
+      if (this.fd < 0 || (this.size > 0 && this.size + firstRecord > this.opts.maxBytes)) this.rotate();
+      const { batch, bytes, records } = this.queue.take(Math.min(MAX_BATCH, this.opts.maxBytes - this.size));
       try {
         this.writes++;
         await writeFully(this.fd, batch);
         this.size += bytes;
+        this.writtenBytes += bytes;
+        this.writtenRecords += records;
+        this.recovered();
       } catch (err) {
-        this.lastError = err as Error;
+        // A torn record would run into the next one: cut the file back to its last whole record.
+        try {
+          ftruncateSync(this.fd, this.size);
+        } catch {
+          // the descriptor itself failed; the next rotation reopens the file
+        }
+        this.dropped(err as Error, bytes, records);
       }
     } catch (err) {
       // Rotation failed (disk full, permissions): drop what is queued rather than grow forever.
-      this.lastError = err as Error;
-      this.pending = [];
-      this.pendingBytes = 0;
+      const { bytes, records } = this.queue.clear();
+      this.dropped(err as Error, bytes, records);
     }
-    if (this.paused && this.pendingBytes < LOW_WATER) {
+    if (this.paused && this.queue.bytes < LOW_WATER) {
       this.paused = false;
       for (const s of this.sources) if (!s.done) s.stream.resume();
     }
     this.notify();
   }
 
+  private dropped(error: Error, bytes: number, records: number): void {
+    this.lastError = error;
+    if (this.outage) {
+      this.outage.bytes += bytes;
+      this.outage.records += records;
+      return;
+    }
+    this.outage = { error, bytes, records };
+    this.opts.onProblem?.({ kind: 'failed', path: this.path, error });
+  }
+
+  private recovered(): void {
+    const outage = this.outage;
+    if (!outage) return;
+    this.outage = undefined;
+    this.opts.onProblem?.({
+      kind: 'recovered',
+      path: this.path,
+      droppedBytes: outage.bytes,
+      droppedRecords: outage.records,
+      error: outage.error,
+    });
+  }
+
   /** Synchronous, so readers never see the files half-renamed. */
   private rotate(): void {
     const { dir, attempt, maxFiles } = this.opts;
-    closeSync(this.fd);
-    // Never write through a stale descriptor number if reopening fails below.
-    this.fd = -1;
-    if (maxFiles <= 1) {
-      rmSync(this.path, { force: true });
-    } else {
-      rmSync(rotatedLogFile(dir, attempt, maxFiles - 1), { force: true });
-      for (let i = maxFiles - 2; i >= 1; i--) {
-        try {
-          renameSync(rotatedLogFile(dir, attempt, i), rotatedLogFile(dir, attempt, i + 1));
-        } catch {
-          // that generation does not exist yet
+    // fd < 0: an earlier rotation failed after closing; the live file is only reopened then.
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      // Never write through a stale descriptor number if reopening fails below.
+      this.fd = -1;
+      if (maxFiles <= 1) {
+        rmSync(this.path, { force: true });
+      } else {
+        rmSync(rotatedLogFile(dir, attempt, maxFiles - 1), { force: true });
+        for (let i = maxFiles - 2; i >= 1; i--) {
+          try {
+            renameSync(rotatedLogFile(dir, attempt, i), rotatedLogFile(dir, attempt, i + 1));
+          } catch {
+            // that generation does not exist yet
+          }
         }
+        renameSync(this.path, rotatedLogFile(dir, attempt, 1));
       }
-      renameSync(this.path, rotatedLogFile(dir, attempt, 1));
+      this.generation++;
+      this.starts.push({ bytes: this.writtenBytes, records: this.writtenRecords, at: this.opts.clock.now() });
+      if (this.starts.length > KEPT_STARTS) this.starts.shift();
     }
-    this.fd = openSync(this.path, 'a', 0o640);
-    this.size = 0;
-    this.generation++;
+    this.fd = openSync(this.path, 'a', 0o600);
+    this.size = fstatSync(this.fd).size;
   }
 
   private finish(): void {
     this.closed = true;
     try {
-      closeSync(this.fd);
+      if (this.fd >= 0) closeSync(this.fd);
     } catch {
       // already closed by a failed rotation
     }

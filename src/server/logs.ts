@@ -89,6 +89,14 @@ function asApiError(err: unknown): ApiError | StoreError {
   return badRequest(err instanceof Error ? err.message : String(err));
 }
 
+const BATCH_CHARS = 64 * 1024;
+const NOT_YET = Symbol('not yet');
+
+/** Resolves after the pending I/O callbacks of this turn of the event loop. */
+function nextTurn(): Promise<typeof NOT_YET> {
+  return new Promise((resolve) => setImmediate(() => resolve(NOT_YET)));
+}
+
 /** Resolves once `buf` is handed to the socket (or the client is gone). */
 function write(res: ServerResponse, buf: Buffer): Promise<void> {
   if (res.write(buf)) return Promise.resolve();
@@ -133,17 +141,36 @@ export async function serveLogs(ctx: RequestContext, pod: Pod & KubeObject, logs
     res.flushHeaders();
     let remaining = limitBytes ?? Infinity;
     let next = firstResult === 'quiet' ? await first : firstResult;
+    // Lines that are ready together leave in one write (one per line cannot keep up with a
+    // flooding container): they gather until the next line is not there yet, or 64 KiB.
+    let text = '';
+    const flush = async (): Promise<void> => {
+      if (text === '') return;
+      const buf = Buffer.from(text, 'utf8');
+      text = '';
+      await write(res, buf);
+    };
     while (!next.done && !abort.signal.aborted) {
       const line = next.value.endsWith('\n') ? next.value : `${next.value}\n`;
-      const buf = Buffer.from(line, 'utf8');
-      if (buf.length >= remaining) {
-        await write(res, buf.subarray(0, remaining));
-        break;
+      if (remaining !== Infinity) {
+        const buf = Buffer.from(line, 'utf8');
+        if (buf.length >= remaining) {
+          await flush();
+          await write(res, buf.subarray(0, remaining));
+          break;
+        }
+        remaining -= buf.length;
       }
-      remaining -= buf.length;
-      await write(res, buf);
-      next = await lines.next();
+      text += line;
+      if (text.length >= BATCH_CHARS) await flush();
+      const pending = lines.next();
+      const ready = text === '' ? await pending : await Promise.race([pending, nextTurn()]);
+      if (ready === NOT_YET) {
+        await flush();
+        next = await pending;
+      } else next = ready;
     }
+    await flush();
     res.end();
   } catch (err) {
     if (!res.headersSent) throw err instanceof ApiError || err instanceof StoreError ? err : asApiError(err);

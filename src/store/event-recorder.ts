@@ -133,6 +133,8 @@ export class EventRecorderImpl implements EventRecorder {
   private readonly counters: EventRecorderStats = { created: 0, patched: 0, dropped: 0, failed: 0 };
   /** Sub-millisecond counter: our clock has ms precision, Event names use nanoseconds. */
   private nanoSeq = 0;
+  /** Events the store refused since the last one it took (one log line per outage, not per event). */
+  private refusedInARow = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -274,6 +276,12 @@ export class EventRecorderImpl implements EventRecorder {
         });
         this.counters.created++;
       }
+      if (this.refusedInARow > 0) {
+        console.error(
+          `podvisor: events are recorded again; ${this.refusedInARow} event(s) could not be recorded meanwhile`,
+        );
+        this.refusedInARow = 0;
+      }
       // UpdateState: remember what the server holds under the written event's own key.
       this.observations.set(eventKey(written), {
         count: written.count,
@@ -282,10 +290,14 @@ export class EventRecorderImpl implements EventRecorder {
       });
     } catch (err) {
       this.counters.failed++;
-      console.error(
-        `podvisor: could not record event ${e.reason} for ${e.involvedObject.kind}/${e.involvedObject.name}:`,
-        err,
-      );
+      // A full disk refuses every event: say so once, then count until the store takes them again.
+      if (this.refusedInARow++ === 0) {
+        console.error(
+          `podvisor: could not record event ${e.reason} (${e.type}: ${e.message}) for ` +
+            `${e.involvedObject.kind}/${e.involvedObject.name}: ${(err as Error).message}; ` +
+            `further events are counted until the store takes them again`,
+        );
+      }
     }
   }
 }

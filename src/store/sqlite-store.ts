@@ -26,6 +26,26 @@ export interface SqliteStoreOptions {
    * file). FULL adds an fsync per change, which status updates make frequent.
    */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Told (after the change, never inside it) when writes to the database start failing and when
+   * they succeed again. Failed changes are refused (memory stays as it was), so what this
+   * reports is changes that did not happen, not changes that were lost.
+   */
+  onWriteProblem?: (problem: StateWriteProblem) => void;
+}
+
+export type StateWriteProblem =
+  | { kind: 'failed'; file: string; error: Error }
+  | { kind: 'recovered'; file: string; error: Error; refusedWrites: number; since: number };
+
+/** The user's fix for a write SQLite refused, by its error code. */
+function writeFailureHint(err: Error): string {
+  const code = (err as Error & { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL' || /ENOSPC|disk is full/i.test(err.message))
+    return 'the disk of the state directory is full: free space there and retry (podvisor keeps running)';
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM')
+    return 'the state database is read-only: make it writable for this user and retry';
+  return 'retry; if it keeps failing, check the disk of the state directory';
 }
 
 type Db = Database.Database;
@@ -87,9 +107,14 @@ class SqlitePersistence implements StorePersistence {
   readonly put: (resource: string, object: KubeObject, resourceVersion: number) => void;
   readonly remove: (resource: string, namespace: string, name: string, resourceVersion: number) => void;
 
+  /** Set while writes fail: the first error, when it started and how many writes were refused. */
+  private outage: { error: Error; since: number; refused: number } | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly file: string,
+    private readonly clock: Clock,
+    private readonly onProblem: ((problem: StateWriteProblem) => void) | undefined,
   ) {
     const upsert = db.prepare(
       `INSERT INTO objects (resource, namespace, name, resource_version, body) VALUES (?, ?, ?, ?, ?)
@@ -112,12 +137,44 @@ class SqlitePersistence implements StorePersistence {
       this.guard(() => removeTx(resource, namespace, name, rv));
   }
 
+  /**
+   * A refused write is a 500 InternalError, as the apiserver answers when etcd's space is
+   * exceeded; the message says the change was not made and what to do.
+   */
   private guard(write: () => void): void {
     try {
       write();
     } catch (err) {
-      throw new StoreError(500, 'InternalError', `cannot write to ${this.file}: ${(err as Error).message}`);
+      const error = err as Error;
+      const code = (error as Error & { code?: string }).code;
+      if (this.outage) this.outage.refused++;
+      else {
+        this.outage = { error, since: this.clock.now(), refused: 1 };
+        this.report({ kind: 'failed', file: this.file, error });
+      }
+      throw new StoreError(
+        500,
+        'InternalError',
+        `cannot write to ${this.file}: ${error.message}${code ? ` (${code})` : ''}: the change was not made; ${writeFailureHint(error)}`,
+      );
     }
+    const outage = this.outage;
+    if (outage) {
+      this.outage = undefined;
+      this.report({
+        kind: 'recovered',
+        file: this.file,
+        error: outage.error,
+        refusedWrites: outage.refused,
+        since: outage.since,
+      });
+    }
+  }
+
+  /** Later, outside the change: a listener may well write to the store (an Event). */
+  private report(problem: StateWriteProblem): void {
+    const listener = this.onProblem;
+    if (listener) queueMicrotask(() => listener(problem));
   }
 
   /** Everything stored, with Events past their TTL deleted on the way. */
@@ -173,8 +230,9 @@ export class SqliteStore extends MemoryStore {
     const file = databaseFile(stateDir);
     const db = openDatabase(file, opts.synchronous ?? 'NORMAL');
     try {
-      const persistence = new SqlitePersistence(db, file);
-      const now = (opts.clock ?? new RealClock()).now();
+      const clock = opts.clock ?? new RealClock();
+      const persistence = new SqlitePersistence(db, file, clock, opts.onWriteProblem);
+      const now = clock.now();
       const initial = persistence.load(now, opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS);
       return new SqliteStore(db, file, persistence, initial, opts);
     } catch (err) {
