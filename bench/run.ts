@@ -6,10 +6,14 @@
  *   npm run bench -- s1 s2             # a subset of those (s1 … s5)
  * Environment: BENCH_PODS (lateness, default 500), BENCH_IDLE (idle, default 200); check-cost:
  * BENCH_CHECK_PODS, BENCH_CHECK_FORKED_PODS (default 100 each), BENCH_CHECK_SECONDS (20).
+ *   npm run bench -- soak              # issue 7: a crash loop for BENCH_SOAK_SECONDS (600); only by name
+ *   npm run bench -- fuzz [--runs N] [--seed S]  # issue 7: fuzzed manifests (bench/fuzz/run.ts)
  */
 import { BenchNode, fmt, idlePod, percentile, startTargetProcess, waitUntil } from './harness.js';
 import { measureCheckCost } from './check-cost.js';
 import { measureIdleFootprint } from './footprint.js';
+import { benchSoak } from './soak/soak.js';
+import { runFuzzBench } from './fuzz/run.js';
 import { printComparison } from './compare/report.js';
 import { SCENARIOS } from './compare/scenarios.js';
 import type { ScenarioReport } from './compare/types.js';
@@ -174,6 +178,10 @@ async function compare(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  if (only[0] === 'fuzz') {
+    await runFuzzBench(only.slice(1));
+    return;
+  }
   await compare();
   if (only.length > 0 && only.every((n) => n === 'compare' || n in SCENARIOS)) return;
   if (wants('lateness')) await lateness();
@@ -181,6 +189,8 @@ async function main(): Promise<void> {
   if (wants('crash')) await crash();
   if (wants('idle')) rows.push(...(await measureIdleFootprint(Number(process.env.BENCH_IDLE ?? 200))));
   if (wants('check-cost')) rows.push(...(await measureCheckCost()));
+  // Ten minutes: only when asked for by name (`npm run bench -- soak`), never in the default run.
+  if (only.includes('soak')) rows.push(...(await benchSoak()));
   const width = Math.max(...rows.map((r) => r[0]!.length));
   console.log(
     `\npodvisor benchmarks (${new Date().toISOString()}, node ${process.version}, ${(Date.now() - started) / 1000}s)\n`,

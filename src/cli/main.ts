@@ -23,6 +23,26 @@ function nodeCount(value: string): number {
   return n;
 }
 
+/** A kubelet resource.Quantity for `--container-log-max-size` (`10Mi`, `512Ki`, `1G`, plain bytes). */
+function logMaxSize(value: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|k|M|G)?$/.exec(value.trim());
+  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 }[m?.[2] ?? ''] ?? 1;
+  const bytes = m ? Number(m[1]) * unit : Number.NaN;
+  if (!(bytes >= 1024))
+    throw new InvalidArgumentError(
+      'expected a size of at least 1Ki such as 10Mi (the default), 512Ki or 1Gi.',
+    );
+  return bytes;
+}
+
+/** kubelet validation: containerLogMaxFiles must be greater than 1 (the live file and one rotated). */
+function logMaxFiles(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 2 || n > 1000)
+    throw new InvalidArgumentError('expected a whole number of files from 2 to 1000 (the default is 5).');
+  return n;
+}
+
 function goDuration(value: string): number {
   const ms = parseGoDuration(value);
   if (ms === undefined || ms < 0)
@@ -76,6 +96,7 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
   command('up', 'run a node in the foreground: serve the Kubernetes API and run the pods of the files')
     .option('-f, --filename <path>', 'manifest file or folder (repeatable)', collect, [])
     .option('--listen <host:port>', 'API address; port 0 picks a free one', '127.0.0.1:6443')
+    .option('--allow-remote', 'allow a --listen address other than loopback (see SECURITY.md first)')
     .option('--node-name <name>', "the node's name (default: the host name)")
     .option('--crash-loop-backoff-initial <duration>', 'first CrashLoopBackOff delay', goDuration)
     .option('--max-container-restart-period <duration>', 'CrashLoopBackOff ceiling', goDuration)
@@ -94,6 +115,24 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       '--pod-eviction-timeout <duration>',
       "how long pods tolerate their node's NotReady (default 5m0s)",
       goDuration,
+    )
+    .option(
+      '--container-log-max-size <quantity>',
+      "rotate a container's log at this size (the kubelet's containerLogMaxSize; default 10Mi)",
+      logMaxSize,
+    )
+    .option(
+      '--container-log-max-files <n>',
+      'log files kept per container instance, the live one included (containerLogMaxFiles; default 5)',
+      logMaxFiles,
+    )
+    .addOption(
+      new Option(
+        '--process-containment <mode>',
+        "keep each container's processes together with a cgroup v2 per container (cgroup), the descendant scan of /proc (scan), or the cgroup where the machine allows it (auto)",
+      )
+        .choices(['auto', 'cgroup', 'scan'])
+        .default('auto'),
     )
     .option('--plain', 'no colours in the event stream')
     .action(
@@ -147,9 +186,9 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       }),
     );
 
-  namespaceOption(command('describe', 'show a pod in detail, with its events'))
-    .argument('<resource>', 'pod|pods|po (or pod/NAME)')
-    .argument('[names...]', 'pod names (a prefix matches every pod starting with it)')
+  namespaceOption(command('describe', 'show a pod or a node in detail, with its events'))
+    .argument('<resource>', 'pod|pods|po or node|nodes|no (or pod/NAME, node/NAME)')
+    .argument('[names...]', 'names (a prefix matches every object starting with it)')
     .option('-l, --selector <selector>', 'label selector')
     .action(
       run(async (ctx, resource: string, names: string[], opts: Record<string, unknown>) => {

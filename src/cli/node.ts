@@ -1,5 +1,6 @@
 import { admitPod } from '../api/admission.js';
 import type { KubeObject } from '../api/types.js';
+import type { ContainmentChoice } from '../runtime/cgroup.js';
 import { ProcessRuntime } from '../runtime/process-runtime.js';
 import { LivenessRestartBudgets } from '../kubelet/restart-budget.js';
 import { startApiServer, type ApiServer } from '../server/api-server.js';
@@ -16,7 +17,8 @@ import {
   createPodWithPresets,
 } from '../controllers/podpreset-admission.js';
 import { EventRetention } from '../store/event-retention.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from '../store/sqlite-store.js';
+import { storageProblemReporter } from './storage-problems.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
 import { RealClock } from '../util/clock.js';
 import { CliError } from './errors.js';
@@ -51,6 +53,11 @@ export interface NodeConfig {
   /** --node-monitor-grace-period and --pod-eviction-timeout (Kubernetes' defaults when absent). */
   nodeMonitorGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
+  /** `--process-containment`: cgroup v2 per container, descendant scan, or auto (the default). */
+  processContainment?: ContainmentChoice;
+  /** --container-log-max-size (bytes) and --container-log-max-files (kubelet: 10Mi and 5). */
+  logMaxBytes?: number;
+  logMaxFiles?: number;
 }
 
 export interface RunningNode {
@@ -81,7 +88,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   };
   try {
     // Objects, events and restart history persist in <stateDir>/podvisor.db (issue 3 item 7).
-    const store = openStore(config.stateDir, clock);
+    // A full disk refuses writes (the change is not made) and podvisor keeps running: its own log
+    // and, once writes succeed again, an Event say what happened.
+    const storage = storageProblemReporter(config.nodeName, clock);
+    const store = openStore(config.stateDir, clock, storage.onStateWriteProblem);
+    storage.attach(store);
     undo.push(async () => store.close());
     // Events live an hour after their last write, and at most 10,000 are kept (the API server's TTL).
     const retention = new EventRetention(store, clock);
@@ -90,9 +101,17 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       stateDir: config.stateDir,
       clock,
       ...(config.onOrphansKilled ? { onOrphansKilled: config.onOrphansKilled } : {}),
+      ...(config.logMaxBytes !== undefined ? { logMaxBytes: config.logMaxBytes } : {}),
+      ...(config.logMaxFiles !== undefined ? { logMaxFiles: config.logMaxFiles } : {}),
+      onLogProblem: storage.onLogProblem,
       orphanGraceMs: (orphan) => orphanGraceMs(store, orphan.podUid),
+      ...(config.processContainment ? { processContainment: config.processContainment } : {}),
     });
     undo.push(() => runtime.shutdown(0));
+    const containment = runtime.containment();
+    // The fallback is said out loud; the Node shows the mode either way (`describe node`).
+    if (containment.mode === 'scan' && config.processContainment !== 'scan')
+      process.stderr.write(`podvisor: process containment: ${containment.reason}\n`);
     // The kubelets (one per virtual node), the scheduler and the node lifecycle controller.
     const kubelet: NodeSet = startNodeSet({
       count: config.nodes ?? 1,
@@ -177,9 +196,13 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
 }
 
 /** A database we cannot open (e.g. from a newer podvisor) is the user's to fix: say so plainly. */
-function openStore(stateDir: string, clock: RealClock): SqliteStore {
+function openStore(
+  stateDir: string,
+  clock: RealClock,
+  onWriteProblem: SqliteStoreOptions['onWriteProblem'],
+): SqliteStore {
   try {
-    return SqliteStore.open(stateDir, { clock });
+    return SqliteStore.open(stateDir, { clock, ...(onWriteProblem ? { onWriteProblem } : {}) });
   } catch (err) {
     throw new CliError(`error: cannot open the state database: ${(err as Error).message}`);
   }

@@ -1,13 +1,15 @@
 /**
  * The process runtime: ContainerRuntime for plain processes (DESIGN "Local mapping").
- * Pod sandbox = a private directory + a loopback IP; container = a process group; logs = CRI
- * log files under `<stateDir>/pods`, laid out like the kubelet's /var/log/pods.
+ * Pod sandbox = a private directory + a loopback IP; container = a process group, in a cgroup of
+ * its own where the machine allows it (cgroup.ts); logs = CRI log files under `<stateDir>/pods`,
+ * laid out like the kubelet's /var/log/pods.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RealClock, type Clock } from '../util/clock.js';
-import { ContainerProcess } from './container-process.js';
+import { CgroupTree, type ContainmentChoice } from './cgroup.js';
+import { ContainerProcess, type ContainerProcessOptions } from './container-process.js';
 import { parseCriTimestamp } from './cri-log-format.js';
 import { readInstanceLog, type InstanceLogSource } from './cri-log-reader.js';
 import { endOrphans, instancesFile, InstanceRegistry, type LeaderRecord } from './instance-registry.js';
@@ -32,6 +34,7 @@ import {
   type LogReadOptions,
   type PodSandbox,
   type PodSandboxRequest,
+  type ProcessContainment,
   type TimedLine,
 } from './types.js';
 
@@ -49,8 +52,15 @@ export interface ProcessRuntimeOptions {
   logMaxBytes?: number;
   /** Files kept per instance, the live one included (kubelet containerLogMaxFiles); default 5. */
   logMaxFiles?: number;
+  /**
+   * `--process-containment`: `auto` (default) takes a cgroup per container where the machine
+   * allows it, else the descendant scan; `cgroup` fails when it cannot have one; `scan` never tries.
+   */
+  processContainment?: ContainmentChoice;
   /** Told which pids of a crashed podvisor's containers were ended at create(). */
   onOrphansKilled?: (pids: number[]) => void;
+  /** Told when the disk refuses a container's log output and when it takes it again. */
+  onLogProblem?: ContainerProcessOptions['onLogProblem'];
   /**
    * The stop grace for a crashed podvisor's container (its pod's terminationGracePeriodSeconds);
    * without it they get SIGKILL at once.
@@ -80,10 +90,15 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly logMaxFiles: number;
   private readonly registry: InstanceRegistry;
   private readonly onOrphansKilled: ((pids: number[]) => void) | undefined;
+  private readonly onLogProblem: ContainerProcessOptions['onLogProblem'];
   private readonly sandboxes = new Map<string, SandboxState>();
   /** IPs of sandboxes found on disk (pod root → IP), reserved until their pod is prepared again. */
   private readonly restoredIps = new Map<string, string>();
   private readonly instances = new Map<string, ContainerProcess>();
+  /** Instances whose processes or cgroup may still be there (shutdown waits for them). */
+  private readonly unfinished = new Set<ContainerProcess>();
+  private readonly cgroups: CgroupTree | undefined;
+  private readonly containmentInUse: ProcessContainment;
   /** `<podUid>/<container>` → its previous and current instance, oldest first. */
   private readonly history = new Map<string, ContainerProcess[]>();
   private shuttingDown = false;
@@ -100,8 +115,12 @@ export class ProcessRuntime implements ContainerRuntime {
     this.logMaxBytes = Math.max(1, opts.logMaxBytes ?? 10 * 1024 * 1024);
     this.logMaxFiles = Math.max(1, opts.logMaxFiles ?? 5);
     this.onOrphansKilled = opts.onOrphansKilled;
+    this.onLogProblem = opts.onLogProblem;
     this.registry = new InstanceRegistry(instancesFile(this.stateDir));
-    mkdirSync(this.stateDir, { recursive: true });
+    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    const { tree, containment } = CgroupTree.open(this.stateDir, opts.processContainment ?? 'auto');
+    this.cgroups = tree;
+    this.containmentInUse = containment;
     this.restoreSandboxIps();
   }
 
@@ -115,8 +134,15 @@ export class ProcessRuntime implements ContainerRuntime {
     const graceMs = opts.orphanGraceMs;
     const killed = await endOrphans(inherited, (r) => (graceMs ? graceMs(r) : 0));
     await runtime.registry.forget(inherited);
+    // Container cgroups of a predecessor that crashed before recording them, and empty parents.
+    if (runtime.cgroups) killed.push(...(await runtime.cgroups.removeStale()));
     if (killed.length > 0) opts.onOrphansKilled?.(killed);
     return runtime;
+  }
+
+  /** Which mechanism keeps each container's processes together (the node reports it). */
+  containment(): ProcessContainment {
+    return this.containmentInUse;
   }
 
   /** Pods keep their IP across a podvisor restart, so addresses on disk stay reserved. */
@@ -135,7 +161,8 @@ export class ProcessRuntime implements ContainerRuntime {
   async preparePod(req: PodSandboxRequest): Promise<PodSandbox> {
     const known = this.sandboxes.get(req.uid);
     const root = known?.root ?? podRoot(this.stateDir, req.namespace, req.name, req.uid);
-    mkdirSync(podWorkDir(root), { recursive: true });
+    // Private whatever the umask (SECURITY.md §3), as every file podvisor writes.
+    mkdirSync(podWorkDir(root), { recursive: true, mode: 0o700 });
     if (known) return known.sandbox;
     let podIP = this.restoredIps.get(root);
     this.restoredIps.delete(root);
@@ -152,7 +179,7 @@ export class ProcessRuntime implements ContainerRuntime {
       name: req.name,
       hostNetwork: req.hostNetwork,
     });
-    await writeFile(sandboxFile(root), JSON.stringify({ uid: req.uid, podIP }) + '\n');
+    await writeFile(sandboxFile(root), JSON.stringify({ uid: req.uid, podIP }) + '\n', { mode: 0o600 });
     return sandbox;
   }
 
@@ -186,13 +213,18 @@ export class ProcessRuntime implements ContainerRuntime {
       logDir,
       logMaxBytes: this.logMaxBytes,
       logMaxFiles: this.logMaxFiles,
+      ...(this.onLogProblem ? { onLogProblem: this.onLogProblem } : {}),
+      ...(this.cgroups ? { cgroups: this.cgroups } : {}),
     });
     this.instances.set(instance.id, instance);
+    this.unfinished.add(instance);
+    void instance.finished.then(() => this.unfinished.delete(instance));
     const recorded = this.registry.add({
       id: instance.id,
       pid: instance.pid,
       pgid: instance.pid,
       startTime: instance.startTime,
+      ...(instance.cgroup ? { cgroup: instance.cgroup } : {}),
       podUid: launch.podUid,
       container: launch.containerName,
     });
@@ -332,6 +364,8 @@ export class ProcessRuntime implements ContainerRuntime {
     this.shuttingDown = true;
     // Instances whose leader is gone may still be sweeping and draining: wait for those too.
     await Promise.all([...this.instances.values()].map((i) => (i.running ? i.stop(graceMs) : i.exited)));
+    await Promise.all([...this.unfinished].map((i) => i.finished));
     await this.registry.persist();
+    await this.cgroups?.remove();
   }
 }

@@ -21,7 +21,14 @@ export interface UpOptions {
   nodes?: number;
   nodeMonitorGracePeriod?: number;
   podEvictionTimeout?: number;
+  /** `--container-log-max-size` in bytes and `--container-log-max-files` (kubelet: 10Mi and 5). */
+  containerLogMaxSize?: number;
+  containerLogMaxFiles?: number;
   plain?: boolean;
+  /** `--process-containment auto|cgroup|scan` (runtime/cgroup.ts). */
+  processContainment?: 'auto' | 'cgroup' | 'scan';
+  /** `--allow-remote`: listen on an address other than loopback (SECURITY.md §4). */
+  allowRemote?: boolean;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:6443';
@@ -38,6 +45,35 @@ export function parseListen(text: string): { host: string; port: number } {
     );
   }
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+/** 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and `localhost`: addresses only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === '::1' || /^0*:(0*:)*0*:0*1$/.test(h)) return true;
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
+  return v4 !== null && v4.slice(1).every((o) => Number(o) <= 255) && Number(v4[1]) === 127;
+}
+
+/**
+ * A listen address other than loopback needs `--allow-remote`: the API runs commands as this
+ * user for whoever holds the token, and its http:// side sends that token in clear text.
+ */
+export function checkListenHost(host: string, port: number, allowRemote: boolean): string | undefined {
+  if (isLoopbackHost(host)) return undefined;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!allowRemote) {
+    throw usageError(
+      `error: --listen ${where} is not a loopback address: other machines could reach the API, which runs any ` +
+        `command as this user for whoever holds the token, and whose http:// side sends that token unencrypted. ` +
+        `Pass --allow-remote to listen there anyway, or listen on loopback (e.g. --listen 127.0.0.1:${port})`,
+    );
+  }
+  return (
+    `podvisor: WARNING: --allow-remote: the API listens on ${where}, reachable from other machines. ` +
+    `Whoever holds the token can run any command as this user here: keep the token secret, use the ` +
+    `https:// side of the port (http:// sends the token unencrypted), and firewall the port to the machines that need it.\n`
+  );
 }
 
 /** The default node name is the host's, lower-cased, as the kubelet's is. */
@@ -65,6 +101,7 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
   const { io } = ctx;
   const { opts } = session;
   const { host, port } = parseListen(opts.listen ?? DEFAULT_LISTEN);
+  const remoteWarning = checkListenHost(host, port, opts.allowRemote === true);
   const initialMs = opts.crashLoopBackoffInitial ?? DEFAULT_BACKOFF_INITIAL_MS;
   const maxMs = opts.maxContainerRestartPeriod ?? DEFAULT_BACKOFF_MAX_MS;
   if (initialMs <= 0 || maxMs < initialMs) {
@@ -77,6 +114,7 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
     throw usageError('error: --crash-loop-backoff-reset must be positive, e.g. 10m (the kubelet: 10m0s)');
   }
   const nodeName = opts.nodeName || defaultNodeName();
+  if (remoteWarning) io.stderr.write(remoteWarning);
 
   // Everything is loaded and validated before anything starts.
   let objects = await loadObjects(session, io.stderr);
@@ -95,7 +133,10 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
       ? { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriod }
       : {}),
     ...(opts.podEvictionTimeout !== undefined ? { podEvictionTimeoutMs: opts.podEvictionTimeout } : {}),
+    ...(opts.containerLogMaxSize !== undefined ? { logMaxBytes: opts.containerLogMaxSize } : {}),
+    ...(opts.containerLogMaxFiles !== undefined ? { logMaxFiles: opts.containerLogMaxFiles } : {}),
     ...(session.workingDirBase ? { workingDirBase: session.workingDirBase } : {}),
+    ...(opts.processContainment ? { processContainment: opts.processContainment } : {}),
     onOrphansKilled: (pids) =>
       io.stderr.write(
         `podvisor: ended ${pids.length} container process(es) left by a podvisor that did not shut down (pids ${pids.join(', ')})\n`,
