@@ -8,9 +8,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { admitPod } from '../../src/api/admission.js';
 import { configResources } from '../../src/server/config-resources.js';
 import { startApiServer, type ApiServer } from '../../src/server/api-server.js';
+import { NodeMetrics } from '../../src/server/metrics.js';
 import { nodeResource } from '../../src/server/nodes.js';
 import type { ProbeHistorySource } from '../../src/server/probe-histories.js';
 import { serviceResources } from '../../src/server/services.js';
+import { startServiceTraffic } from '../../src/server/service-traffic.js';
+import { ProxyStats } from '../../src/proxy/stats.js';
 import { workloadResources } from '../../src/server/workloads.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { FakeLogs } from '../unit/server/harness.js';
@@ -35,6 +38,7 @@ export interface FullServer {
 export async function startFullServer(opts: { requestTimeoutMs?: number } = {}): Promise<FullServer> {
   const store = new MemoryStore();
   const logs = new FakeLogs();
+  const serviceTraffic = startServiceTraffic(store, new ProxyStats());
   const server = await startApiServer({
     store,
     logs,
@@ -42,9 +46,15 @@ export async function startFullServer(opts: { requestTimeoutMs?: number } = {}):
     admitPod,
     resources: [nodeResource(), ...serviceResources(store), ...configResources(), ...workloadResources()],
     probeHistories: noProbeHistories,
+    serviceTraffic,
+    metrics: new NodeMetrics({ store, processes: () => [], defaultMetrics: false }),
     ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
-  return { server, store, logs, close: () => server.close() };
+  const close = async (): Promise<void> => {
+    serviceTraffic.stop();
+    await server.close();
+  };
+  return { server, store, logs, close };
 }
 
 export interface RawResponse {

@@ -1,4 +1,5 @@
 import type { Container, ContainerStatus, Pod, PodStatus, Probe, ProbeType } from '../../../src/api/types.js';
+import type { ProbeObserver } from '../../../src/kubelet/probe-observer.js';
 import { ProbeWorker, type ProbeWorkerHost } from '../../../src/kubelet/probe-worker.js';
 import { ResultsCache, type ResultUpdate } from '../../../src/kubelet/results-cache.js';
 import type { ProbeRunResult } from '../../../src/kubelet/types.js';
@@ -25,6 +26,8 @@ export class WorkerRig {
   kubeletStartedAt: number;
   random = 0;
   stoppedCount = 0;
+  /** Handed to the worker as its host's observer (metrics), when set before start(). */
+  observer: ProbeObserver | undefined;
   private verdicts: Verdict[] = [];
   private fallback: Verdict = { result: 'Success' };
 
@@ -69,6 +72,7 @@ export class WorkerRig {
         return typeof v === 'function' ? v() : v;
       },
       workerStopped: () => this.stoppedCount++,
+      ...(this.observer ? { observer: this.observer } : {}),
     };
     this.worker = new ProbeWorker(this.probeType, this.container, this.probe, this.cache, host);
     this.worker.start();
