@@ -160,7 +160,13 @@ export async function loadOrCreateServingCert(stateDir: string, listenHost: stri
       cert: await readFile(join(dir, CERT_FILE), 'utf8'),
       key: await readFile(join(dir, KEY_FILE), 'utf8'),
     };
-    if (stillGood(saved, names, Date.now())) return saved;
+    if (stillGood(saved, names, Date.now())) {
+      // Files restored from a backup or copied by hand may have lost their modes (SECURITY.md §3).
+      await chmod(dir, 0o700);
+      await chmod(join(dir, KEY_FILE), 0o600);
+      await chmod(join(dir, CERT_FILE), 0o600);
+      return saved;
+    }
   } catch {
     // none yet
   }

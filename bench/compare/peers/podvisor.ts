@@ -20,8 +20,13 @@ import {
   waitForApps,
 } from './process-tools.js';
 
-const BIN = join(REPO_ROOT, 'bin', 'podvisor.js');
-const COMPILED = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+/**
+ * BENCH_PODVISOR_ROOT: another podvisor checkout (with its own bin/ and dist/), to measure a fixed
+ * build (e.g. `git archive HEAD` built in /tmp) while the working tree's dist/ keeps changing.
+ */
+const PODVISOR_ROOT = process.env.BENCH_PODVISOR_ROOT?.trim() || REPO_ROOT;
+const BIN = join(PODVISOR_ROOT, 'bin', 'podvisor.js');
+const COMPILED = join(PODVISOR_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 /**
  * BENCH_PODVISOR_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) runs the node binary

@@ -28,22 +28,21 @@ export interface OpenApiDocument {
   body: string;
 }
 
-let generated: GeneratedSchemas | undefined;
-
-/** The generated schemas; read from the source tree, which the compiled code sits beside in dist/. */
+/**
+ * The generated schemas; read from the source tree, which the compiled code sits beside in dist/.
+ * Not cached: they are read once per API server, to build its documents (whose JSON text is kept),
+ * and the parsed schemas (~0.6 MiB of heap) need not outlive that (issue 6 S3).
+ */
 export function generatedSchemas(): Record<string, Schema> {
-  if (!generated) {
-    const here = new URL('./generated/schemas.json', import.meta.url);
-    const source = new URL('../../../../src/server/openapi/generated/schemas.json', import.meta.url);
-    let text: string;
-    try {
-      text = readFileSync(here, 'utf8');
-    } catch {
-      text = readFileSync(source, 'utf8');
-    }
-    generated = JSON.parse(text) as GeneratedSchemas;
+  const here = new URL('./generated/schemas.json', import.meta.url);
+  const source = new URL('../../../../src/server/openapi/generated/schemas.json', import.meta.url);
+  let text: string;
+  try {
+    text = readFileSync(here, 'utf8');
+  } catch {
+    text = readFileSync(source, 'utf8');
   }
-  return generated.schemas;
+  return (JSON.parse(text) as GeneratedSchemas).schemas;
 }
 
 /** The upstream schema name prefix of a group-version's own types. */
