@@ -65,7 +65,17 @@ export interface ProbeHistory {
   apiVersion: typeof PODVISOR_API_VERSION;
   kind: 'ProbeHistory';
   /** name and namespace are the pod's; uid is the pod's uid. */
-  metadata: { name: string; namespace: string; uid: string; creationTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    creationTimestamp?: string;
+    /**
+     * The version of its latest change (a counter of the node's run, not of the store); in a
+     * watch event, the version to resume that watch from (src/server/virtual-watch.ts).
+     */
+    resourceVersion?: string;
+  };
   probes: ProbeHistoryEntry[];
   /** Oldest first, at most RESTART_HISTORY_LIMIT. */
   restarts: RestartRecord[];

@@ -1,4 +1,5 @@
 import type { Container, Probe, ProbeType } from '../api/types.js';
+import type { ChangeFeed } from '../util/change-feed.js';
 import {
   PODVISOR_API_VERSION,
   PROBE_HISTORY_LIMIT,
@@ -32,8 +33,18 @@ export class ProbeResultRing {
   private readonly messages: string[];
   private next = 0;
   private filled = 0;
+  /**
+   * Records already built, by slot: a watched history is rebuilt after every run, and all but the
+   * newest record are unchanged (a `kubectl get probehistories -w` of 200 probes/s spent most of
+   * its CPU re-formatting the same times). Created on the first read, so unread rings pay nothing.
+   */
+  private built: (ProbeRecord | undefined)[] | undefined;
 
-  constructor(readonly capacity: number = PROBE_HISTORY_LIMIT) {
+  constructor(
+    readonly capacity: number = PROBE_HISTORY_LIMIT,
+    /** Called after every push: the pod's history has a new version (for watches). */
+    private readonly onPush?: () => void,
+  ) {
     this.times = new Float64Array(capacity);
     this.latencies = new Float64Array(capacity);
     this.counts = new Uint32Array(capacity);
@@ -68,8 +79,10 @@ export class ProbeResultRing {
     this.flags[i] = flags;
     this.ids[i] = containerId;
     this.messages[i] = cutMessage(message);
+    if (this.built) this.built[i] = undefined;
     this.next = i + 1 === this.capacity ? 0 : i + 1;
     if (this.filled < this.capacity) this.filled++;
+    this.onPush?.();
   }
 
   /** Oldest first. */
@@ -96,7 +109,15 @@ export class ProbeResultRing {
     return (start + n) % this.capacity;
   }
 
+  /** The record in slot `i`, frozen: it is shared by every read until the slot is overwritten. */
   private at(i: number): ProbeRecord {
+    this.built ??= new Array<ProbeRecord | undefined>(this.capacity);
+    let record = this.built[i];
+    if (record === undefined) this.built[i] = record = Object.freeze(this.build(i));
+    return record;
+  }
+
+  private build(i: number): ProbeRecord {
     const flags = this.flags[i] ?? 0;
     const record: ProbeRecord = {
       time: rfc3339Millis(this.times[i] ?? 0),
@@ -166,16 +187,39 @@ export interface PodIdentity {
 export class PodProbeHistory {
   private readonly slots = new Map<string, ProbeSlot>();
   private readonly restarts: RestartRecord[] = [];
+  /** Bound once, so that a push tells the feed without allocating. */
+  private readonly changed: () => void;
 
-  constructor(readonly pod: PodIdentity) {}
+  /**
+   * `changes` (shared by the kubelets of the process) gets a touch on every change, keyed by the
+   * pod's uid; the watch of `probehistories` pulls the object from it (src/server/probe-histories.ts).
+   */
+  constructor(
+    readonly pod: PodIdentity,
+    private readonly changes?: ChangeFeed<PodIdentity>,
+  ) {
+    this.changed = () => this.changes?.touch(this.pod.uid, this.pod);
+    this.changed();
+  }
+
+  /** The pod left the kubelet: watchers see its history DELETED. */
+  forget(): void {
+    this.changes?.remove(this.pod.uid);
+  }
 
   /** The ring of one probe, created on first use and kept for the pod's life. */
   ring(container: Container, probeType: ProbeType, probe: Probe): ProbeResultRing {
     const key = `${container.name}/${probeType}`;
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = { container: container.name, probeType, probe, ring: new ProbeResultRing() };
+      slot = {
+        container: container.name,
+        probeType,
+        probe,
+        ring: new ProbeResultRing(PROBE_HISTORY_LIMIT, this.changed),
+      };
       this.slots.set(key, slot);
+      this.changed();
     }
     return slot.ring;
   }
@@ -204,6 +248,7 @@ export class PodProbeHistory {
     };
     this.restarts.push(record);
     if (this.restarts.length > RESTART_HISTORY_LIMIT) this.restarts.shift();
+    this.changed();
     return record;
   }
 
@@ -228,6 +273,8 @@ export class PodProbeHistory {
       uid: this.pod.uid,
     };
     if (this.pod.creationTimestamp) metadata.creationTimestamp = this.pod.creationTimestamp;
+    const version = this.changes?.entry(this.pod.uid)?.version;
+    if (version !== undefined) metadata.resourceVersion = String(version);
     return {
       apiVersion: PODVISOR_API_VERSION,
       kind: 'ProbeHistory',

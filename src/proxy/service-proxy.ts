@@ -206,7 +206,7 @@ class ServiceProxyImpl implements ServiceProxy {
     const clientIP = client.remoteAddress ?? '';
     const backend = target.picker.pick(clientIP, tried);
     if (!backend) {
-      this.stats.rejected(target.service);
+      this.stats.rejected(target.service, target.portName);
       client.resetAndDestroy();
       return;
     }

@@ -9,19 +9,29 @@ import {
   type ProbeRunRequest,
 } from '../api/probe-history.js';
 import type { KubeObject } from '../api/types.js';
+import type { PodIdentity } from '../kubelet/probe-history.js';
 import { ProbeRunError } from '../kubelet/probe-run.js';
+import type { ChangeFeed } from '../util/change-feed.js';
 import { boolParam, decodeBody, readBody, sendJson } from './http-io.js';
-import type { RequestContext, ResourceType } from './resource-types.js';
+import type { RequestContext, ResourceType, Verb } from './resource-types.js';
 import type { ResourcePath } from './router.js';
 import { ApiError, badRequest, methodNotAllowed } from './status.js';
 import { respondWithTable } from './tables/index.js';
 import { column, type TablePrinter } from './tables/types.js';
+import {
+  selects,
+  serveVirtualWatch,
+  virtualSelector,
+  virtualWatchOptions,
+  type VirtualCollection,
+} from './virtual-watch.js';
 
 /**
  * podvisor.io/v1alpha1 `probehistories` (issue 5 item 2): each pod's probe results and the
  * restarts its probes caused, read from the kubelets (they live in memory, as long as the pod's
- * worker, and are not objects of the store). Read-only: get and list (-A too); the subresource
- * POST `probehistories/{pod}/run` runs a probe now (`podvisor check pod/NAME`).
+ * worker, and are not objects of the store). Read-only: get, list (-A too) and, when the source
+ * has a change feed, watch (issue 8: the dashboard's probe timeline, `kubectl get probehistories
+ * -w`); the subresource POST `probehistories/{pod}/run` runs a probe now (`podvisor check pod/NAME`).
  */
 
 /** The kubelets of this process (one or several virtual nodes), asked in turn. */
@@ -30,6 +40,12 @@ export interface ProbeHistorySource {
   probeHistories(namespace?: string): ProbeHistory[];
   /** Rejects with a ProbeRunError (404 / 400) when it cannot run. */
   runProbeNow(namespace: string, name: string, req: ProbeRunRequest): Promise<ProbeRunReport>;
+  /**
+   * Versions of every history, keyed by pod uid (one sequence for all kubelets). With it (and
+   * probeHistoryOfUid) the resource is watchable; without it a watch is 405.
+   */
+  changes?: ChangeFeed<PodIdentity>;
+  probeHistoryOfUid?(uid: string): ProbeHistory | undefined;
 }
 
 export const PROBE_HISTORY_RESOURCE = 'probehistories';
@@ -45,7 +61,7 @@ export function probeHistoryResource(source: ProbeHistorySource): ResourceType {
     shortNames: [],
     categories: [],
     namespaced: true,
-    verbs: ['get', 'list'],
+    verbs: watchCollection(source) ? ['get', 'list', 'watch'] : (['get', 'list'] satisfies Verb[]),
     admit: () => ({
       errors: [
         {
@@ -72,16 +88,54 @@ export function isProbeHistoryRead(path: ResourcePath, method: string): boolean 
   );
 }
 
-/** list / get; a watch is not served (405, as the verbs say). */
-export function serveProbeHistoryRead(source: ProbeHistorySource, ctx: RequestContext): void {
-  if (boolParam(ctx.query, 'watch')) throw methodNotAllowed();
+/** The watchable view of a source, or undefined when it has no change feed. */
+function watchCollection(
+  source: ProbeHistorySource,
+): VirtualCollection<ProbeHistory & KubeObject, PodIdentity> | undefined {
+  const { changes, probeHistoryOfUid } = source;
+  if (!changes || !probeHistoryOfUid) return undefined;
+  return {
+    changes,
+    objectOf: (uid) => probeHistoryOfUid.call(source, uid) as (ProbeHistory & KubeObject) | undefined,
+    deletedObject: (meta, version) =>
+      ({
+        apiVersion: PODVISOR_API_VERSION,
+        kind: 'ProbeHistory',
+        metadata: {
+          name: meta.name,
+          namespace: meta.namespace,
+          uid: meta.uid,
+          resourceVersion: String(version),
+          ...(meta.creationTimestamp ? { creationTimestamp: meta.creationTimestamp } : {}),
+        },
+        probes: [],
+        restarts: [],
+      }) as ProbeHistory & KubeObject,
+  };
+}
+
+/** list / get, and watch when the source has a change feed (405 otherwise, as the verbs say). */
+export function serveProbeHistoryRead(
+  source: ProbeHistorySource,
+  ctx: RequestContext,
+  watchPrefix = false,
+): void {
+  const collection = watchCollection(source);
+  if (watchPrefix || boolParam(ctx.query, 'watch')) {
+    if (!collection) throw methodNotAllowed();
+    serveVirtualWatch(ctx.res, { ...virtualWatchOptions(ctx), collection });
+    return;
+  }
   if (ctx.name === undefined) {
-    const items = source.probeHistories(ctx.namespace);
-    if (respondWithTable(ctx, items as unknown as KubeObject[], undefined)) return;
+    const selector = virtualSelector(ctx);
+    // Read before building the items: nothing changes while they are built (one JS turn).
+    const version = collection ? String(collection.changes.version) : undefined;
+    const items = source.probeHistories(ctx.namespace).filter((h) => selects(selector, h.metadata));
+    if (respondWithTable(ctx, items as unknown as KubeObject[], version)) return;
     sendJson(ctx.res, 200, {
       kind: 'ProbeHistoryList',
       apiVersion: PODVISOR_API_VERSION,
-      metadata: {},
+      metadata: version === undefined ? {} : { resourceVersion: version },
       items,
     });
     return;

@@ -25,8 +25,10 @@ const byName = (name: string): string => `fieldSelector=${encodeURIComponent(`me
 export function PodDetail(props: { namespace: string; name: string }) {
   const ns = encodeURIComponent(props.namespace);
   const pods = useListWatch<Named<Pod>>(`/api/v1/namespaces/${ns}/pods?${byName(props.name)}`);
+  // One pod's history, not the namespace's: each event carries the whole current history
+  // (~150 KiB with three probes), so a namespace-wide watch would stream every pod's.
   const histories = useListWatch<Named<ProbeHistory>>(
-    `/apis/podvisor.io/v1alpha1/namespaces/${ns}/probehistories`,
+    `/apis/podvisor.io/v1alpha1/namespaces/${ns}/probehistories?${byName(props.name)}`,
   );
   const now = useNow();
   const pod = pods.items?.find((p) => p.metadata.name === props.name);
