@@ -134,7 +134,7 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
         .choices(['auto', 'cgroup', 'scan'])
         .default('auto'),
     )
-    .option('--plain', 'no colours in the event stream')
+    .option('--plain', 'the plain event stream, without colours, even in a terminal (no live table)')
     .action(
       run(async (ctx, opts: Record<string, unknown>) => {
         const { runUp } = await import('./commands/up.js');
@@ -278,6 +278,25 @@ function buildProgram(io: CliIO, setResult: (code: number) => void): Command {
       return runProbesResume(ctx, pod, opts);
     }),
   );
+
+  command('dashboard', "print the web dashboard's URL (the token rides in its #fragment)")
+    .option('--open', 'also open it in the browser (xdg-open)')
+    .action(
+      run(async (ctx, opts: Record<string, unknown>) => {
+        const { runDashboard } = await import('./commands/dashboard.js');
+        return runDashboard(ctx, opts);
+      }),
+    );
+
+  command('top', "a running node's live view of pods and latest events (as `up` shows in a terminal)")
+    .option('-n, --namespace <ns>', 'only this namespace (default: every namespace)')
+    .option('--once', 'print one frame and exit (needed when the output is not a terminal)')
+    .action(
+      run(async (ctx, opts: Record<string, unknown>) => {
+        const { runTop } = await import('./commands/top.js');
+        return runTop(ctx, opts);
+      }),
+    );
 
   command('kubeconfig', 'print a kubeconfig (server + token) for kubectl --kubeconfig or KUBECONFIG')
     .option('--output-file <path>', 'write it to this file (mode 0600) instead of printing it')

@@ -1,11 +1,13 @@
 import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
 import { Scheduler } from '../controllers/scheduler.js';
 import type { Kubelet } from '../kubelet/kubelet.js';
+import type { PodIdentity } from '../kubelet/probe-history.js';
 import { ProbeRunError } from '../kubelet/probe-run.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { ProbeHistorySource } from '../server/probe-histories.js';
 import { EventRecorderImpl } from '../store/event-recorder.js';
 import type { ObjectStore } from '../store/types.js';
+import { ChangeFeed } from '../util/change-feed.js';
 import type { Clock } from '../util/clock.js';
 import { NODE_STATUS_UPDATE_MS, VirtualNode, type VirtualNodeOptions } from './virtual-nodes.js';
 
@@ -47,9 +49,12 @@ export function startNodeSet(opts: NodeSetOptions): NodeSet {
   const grace = opts.nodeMonitorGracePeriodMs;
   const heartbeatMs =
     grace === undefined ? NODE_STATUS_UPDATE_MS : Math.min(NODE_STATUS_UPDATE_MS, Math.max(100, grace / 3));
+  // One version sequence for every kubelet's probe histories (the probehistories watch).
+  const historyChanges = new ChangeFeed<PodIdentity>();
+  const kubeletOptions = { ...opts.kubelet, probeHistoryChanges: historyChanges };
   const nodes = names.map(
     (name) =>
-      new VirtualNode({ name, store, runtime: opts.runtime, clock, kubelet: opts.kubelet, heartbeatMs }),
+      new VirtualNode({ name, store, runtime: opts.runtime, clock, kubelet: kubeletOptions, heartbeatMs }),
   );
   for (const node of nodes) node.start();
   const scheduler = new Scheduler({
@@ -72,7 +77,7 @@ export function startNodeSet(opts: NodeSetOptions): NodeSet {
   lifecycle.start();
   return {
     names,
-    probeHistories: probeHistoriesOf(nodes),
+    probeHistories: probeHistoriesOf(nodes, historyChanges),
     stop: async (graceMs) => {
       scheduler.stop();
       lifecycle.stop();
@@ -82,7 +87,10 @@ export function startNodeSet(opts: NodeSetOptions): NodeSet {
 }
 
 /** Asks every running kubelet: a pod's history is on the node that runs it. */
-function probeHistoriesOf(nodes: readonly VirtualNode[]): ProbeHistorySource {
+function probeHistoriesOf(
+  nodes: readonly VirtualNode[],
+  changes: ChangeFeed<PodIdentity>,
+): ProbeHistorySource {
   const kubelets = (): Kubelet[] => {
     const out: Kubelet[] = [];
     for (const n of nodes) if (n.currentKubelet) out.push(n.currentKubelet);
@@ -97,6 +105,14 @@ function probeHistoriesOf(nodes: readonly VirtualNode[]): ProbeHistorySource {
       return undefined;
     },
     probeHistories: (namespace) => kubelets().flatMap((k) => k.probeHistories(namespace)),
+    changes,
+    probeHistoryOfUid: (uid) => {
+      for (const k of kubelets()) {
+        const found = k.probeHistoryOfUid(uid);
+        if (found) return found;
+      }
+      return undefined;
+    },
     runProbeNow: (namespace, name, req) => {
       const owner = kubelets().find((k) => k.probeHistory(namespace, name) !== undefined);
       if (!owner) return Promise.reject(new ProbeRunError(404, `pods "${name}" not found on any node`));

@@ -4,10 +4,12 @@ import type { ContainmentChoice } from '../runtime/cgroup.js';
 import { ProcessRuntime } from '../runtime/process-runtime.js';
 import { LivenessRestartBudgets } from '../kubelet/restart-budget.js';
 import { startApiServer, type ApiServer } from '../server/api-server.js';
+import { NodeMetrics } from '../server/metrics.js';
 import { startControllers, type RunningControllers } from '../controllers/manager.js';
 import { isWorkloadKind, WORKLOAD_KINDS } from '../api/workloads/admission.js';
 import { workloadResources } from '../server/workloads.js';
 import { startProxy } from '../proxy/index.js';
+import { startServiceTraffic } from '../server/service-traffic.js';
 import { allocateServiceAddresses, serviceResources } from '../server/services.js';
 import { nodeResource } from '../server/nodes.js';
 import { configResources } from '../server/config-resources.js';
@@ -112,6 +114,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     // The fallback is said out loud; the Node shows the mode either way (`describe node`).
     if (containment.mode === 'scan' && config.processContainment !== 'scan')
       process.stderr.write(`podvisor: process containment: ${containment.reason}\n`);
+    // /metrics: the kubelets feed the prober counters; the rest is read from the store at scrape.
+    const metrics = new NodeMetrics({ store, processes: (id) => runtime.processes(id) });
     // The kubelets (one per virtual node), the scheduler and the node lifecycle controller.
     const kubelet: NodeSet = startNodeSet({
       count: config.nodes ?? 1,
@@ -123,6 +127,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         backoff: config.backoff,
         // One registry for every virtual node's kubelet: a ReplicaSet's budget holds across nodes.
         livenessRestartBudgets: new LivenessRestartBudgets(clock),
+        probeObserver: metrics,
         baseEnv: baseEnvironment(),
         ...(config.workingDirBase ? { workingDirBase: config.workingDirBase } : {}),
       },
@@ -141,8 +146,13 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       clock,
       onError: (err) => process.stderr.write(`podvisor: ${err.message}\n`),
     });
+    // podvisor.io servicetraffics (issue 8): the proxy's counters per Service, for the dashboard.
+    const serviceTraffic = startServiceTraffic(store, proxy.stats);
     const services = {
-      stop: (): Promise<void> => proxy.stop(),
+      stop: (): Promise<void> => {
+        serviceTraffic.stop();
+        return proxy.stop();
+      },
     };
     undo.push(() => services.stop());
     // ReplicaSet/ReplicationController controllers and the garbage collector (issue 4 item 1).
@@ -164,6 +174,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         tls,
         resources: [nodeResource(), ...serviceResources(store), ...configResources(), ...workloadResources()],
         probeHistories: kubelet.probeHistories,
+        serviceTraffic,
+        metrics,
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

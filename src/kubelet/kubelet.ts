@@ -2,13 +2,16 @@ import type { ProbeHistory, ProbeRunReport, ProbeRunRequest } from '../api/probe
 import type { Pod, PodCondition } from '../api/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { EventRecorder, ObjectStore, Watch, WatchEvent } from '../store/types.js';
+import type { ChangeFeed } from '../util/change-feed.js';
 import type { Clock } from '../util/clock.js';
 import { rfc3339 } from '../util/duration.js';
 import { CrashLoopBackOff } from './backoff.js';
 import { defaultProbeHandlers } from './default-handlers.js';
 import { EventReason, podRef } from './events.js';
 import { PodWorker } from './pod-worker.js';
+import type { PodIdentity } from './probe-history.js';
 import { ProbeManager } from './probe-manager.js';
+import type { ProbeObserver } from './probe-observer.js';
 import { Prober } from './prober.js';
 import { LivenessRestartBudgets } from './restart-budget.js';
 import { ProbeRunError } from './probe-run.js';
@@ -47,6 +50,13 @@ export interface KubeletOptions {
    * False when a scheduler runs (src/controllers/scheduler.ts): then only pods bound here run.
    */
   bindUnboundPods?: boolean;
+  /**
+   * Touched (keyed by pod uid) whenever a probe history changes: the `probehistories` watch.
+   * One feed for every kubelet of the process, so resourceVersions are one sequence.
+   */
+  probeHistoryChanges?: ChangeFeed<PodIdentity>;
+  /** Told about every counted probe run and stopped probe worker (the node's /metrics). */
+  probeObserver?: ProbeObserver;
 }
 
 export interface ProbeStats {
@@ -85,6 +95,8 @@ export class Kubelet {
       prober,
       onUpdate: (u) => this.probeUpdated(u),
       runtime: opts.runtime,
+      ...(opts.probeHistoryChanges ? { historyChanges: opts.probeHistoryChanges } : {}),
+      ...(opts.probeObserver ? { observer: opts.probeObserver } : {}),
     });
   }
 
@@ -106,6 +118,8 @@ export class Kubelet {
     const workers = [...this.workers.values()];
     this.workers.clear();
     await Promise.all(workers.map((w) => w.shutdown(graceMs)));
+    // Histories die with the kubelet (nobody can read them any more): watchers see them DELETED.
+    this.probes.forgetAll();
   }
 
   probeStats(): ProbeStats {
@@ -116,6 +130,11 @@ export class Kubelet {
   probeHistory(namespace: string, name: string): ProbeHistory | undefined {
     const uid = this.podUid(namespace, name);
     return uid === undefined ? undefined : this.probes.history(uid);
+  }
+
+  /** The probe history of the pod with this uid, if it is on this node. */
+  probeHistoryOfUid(uid: string): ProbeHistory | undefined {
+    return this.probes.history(uid);
   }
 
   /** Every pod's probe history on this node, or one namespace's. */

@@ -1,10 +1,12 @@
 import type { ProbeHistory, ProbeRunReport, ProbeRunRequest } from '../api/probe-history.js';
 import type { Container, ContainerStatus, Pod, PodStatus, ProbeType } from '../api/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+import type { ChangeFeed } from '../util/change-feed.js';
 import type { Clock } from '../util/clock.js';
 import { CheckSourceRegistry } from './check-context.js';
 import type { InstanceRecord } from './container-record.js';
-import { PodProbeHistory } from './probe-history.js';
+import { PodProbeHistory, type PodIdentity } from './probe-history.js';
+import type { ProbeObserver } from './probe-observer.js';
 import { runProbeNow } from './probe-run.js';
 import { ProbeWorker, type ProbeWorkerHost } from './probe-worker.js';
 import { probeSpec, type Prober, type ProbeTarget } from './prober.js';
@@ -27,6 +29,10 @@ export interface ProbeManagerOptions {
   onUpdate: (update: ResultUpdate) => void;
   /** For podvisor's in-process checks: the instances' processes and output. */
   runtime?: ContainerRuntime;
+  /** Told of every change of a probe history, keyed by pod uid (the probehistories watch). */
+  historyChanges?: ChangeFeed<PodIdentity>;
+  /** Told about every counted probe run (the node's /metrics). */
+  observer?: ProbeObserver;
 }
 
 interface PodRecord {
@@ -80,12 +86,15 @@ export class ProbeManager {
     if (!record) {
       const meta = pod.metadata ?? {};
       record = {
-        history: new PodProbeHistory({
-          name: meta.name ?? '',
-          namespace: meta.namespace ?? 'default',
-          uid,
-          ...(meta.creationTimestamp ? { creationTimestamp: meta.creationTimestamp } : {}),
-        }),
+        history: new PodProbeHistory(
+          {
+            name: meta.name ?? '',
+            namespace: meta.namespace ?? 'default',
+            uid,
+            ...(meta.creationTimestamp ? { creationTimestamp: meta.creationTimestamp } : {}),
+          },
+          this.opts.historyChanges,
+        ),
         source,
       };
       this.records.set(uid, record);
@@ -122,6 +131,7 @@ export class ProbeManager {
 
   /** The pod's worker is gone (the pod left the kubelet): its probe history goes too. */
   forgetPod(uid: string): void {
+    this.records.get(uid)?.history.forget();
     this.records.delete(uid);
     this.checks?.releasePod(uid);
   }
@@ -129,6 +139,11 @@ export class ProbeManager {
   /** The pod's probe history, or undefined when the pod is not (or no longer) on this kubelet. */
   history(uid: string): ProbeHistory | undefined {
     return this.records.get(uid)?.history.toObject();
+  }
+
+  /** The kubelet stops: its histories go with it (a node that comes back starts new ones). */
+  forgetAll(): void {
+    for (const uid of [...this.records.keys()]) this.forgetPod(uid);
   }
 
   histories(): ProbeHistory[] {
@@ -288,6 +303,7 @@ export class ProbeManager {
         opts?: ProbeRunOptions,
       ): Promise<ProbeRunResult> =>
         prober.probe(probeType, this.target(uid, source, container, containerId, signal), opts),
+      ...(this.opts.observer ? { observer: this.opts.observer } : {}),
       historyFor: (probeType, container, spec) => history.ring(container, probeType, spec),
       probeRecovered: (probeType, container, failures) =>
         prober.recovered(source.pod(), container, probeType, failures),

@@ -2,6 +2,7 @@ import { podKnobs, probesPaused, type PodKnobs } from '../api/podvisor-annotatio
 import type { Container, ContainerStatus, Pod, PodStatus, Probe, ProbeType } from '../api/types.js';
 import type { Clock, Timer } from '../util/clock.js';
 import type { ProbeResultRing } from './probe-history.js';
+import { workerIdentity, type ProbeObserver, type ProbeWorkerIdentity } from './probe-observer.js';
 import type { ResultsCache } from './results-cache.js';
 import type { ProbeResult, ProbeRunOptions, ProbeRunResult } from './types.js';
 
@@ -29,6 +30,8 @@ export interface ProbeWorkerHost {
   historyFor?(probeType: ProbeType, container: Container, spec: Probe): ProbeResultRing | undefined;
   /** `probe-events: verbose`: the probe succeeded after `failures` consecutive failures. */
   probeRecovered?(probeType: ProbeType, container: Container, failures: number): void;
+  /** Told about each counted run and the worker's stop (metrics); none → nobody is told. */
+  readonly observer?: ProbeObserver;
 }
 
 /** What `check pod/NAME` reads of a worker (its consecutive run and thresholds). */
@@ -157,6 +160,7 @@ export class ProbeWorker {
     this.cancelAttempt?.abort();
     this.timer = undefined;
     if (this.containerId) this.results.remove(this.containerId);
+    this.host.observer?.onProbeWorkerStopped?.(this.identity());
     this.host.workerStopped(this);
   }
 
@@ -335,6 +339,8 @@ export class ProbeWorker {
     knobs: PodKnobs,
   ): boolean {
     if (this.phase === 'stopped') return false;
+    // The kubelet counts every run the prober answered without error; a paused run did probe.
+    if (run.error === undefined) this.observe(run, startedAt);
     if (paused || run.error !== undefined) {
       // 10: errors are discarded; a paused run does not count either.
       this.remember(run, startedAt, undefined, paused);
@@ -367,6 +373,18 @@ export class ProbeWorker {
       this.resultRun = 0;
     }
     return true;
+  }
+
+  private identity(): ProbeWorkerIdentity {
+    return workerIdentity(this.probeType, this.container.name, this.host.pod());
+  }
+
+  private observe(run: ProbeRunResult, startedAt: number): void {
+    this.host.observer?.onProbeResult({
+      ...this.identity(),
+      result: run.result === 'Success' ? 'successful' : 'failed',
+      durationSeconds: (run.latencyMs ?? this.host.clock.now() - startedAt) / 1000,
+    });
   }
 
   private remember(

@@ -4,9 +4,11 @@ import { KUBE_VERSION } from '../probe/types.js';
 import type { ObjectStore } from '../store/types.js';
 import { RealClock, type Clock } from '../util/clock.js';
 import { serveDiscovery } from './discovery.js';
+import { isDashboardAssetRequest, serveDashboardAsset } from './dashboard.js';
 import { eventResource } from './events.js';
 import { makeTokenCheck, sendError, sendJson, sendStatusAndClose, sendText } from './http-io.js';
 import type { LogSource } from './logs.js';
+import { serveMetrics, type NodeMetrics } from './metrics.js';
 import { makeOpenApiHandler } from './openapi/documents.js';
 import { podResource, type AdmitPod } from './pods.js';
 import {
@@ -16,6 +18,12 @@ import {
   type ProbeHistorySource,
 } from './probe-histories.js';
 import { createPortForwardUpgrade } from './portforward/upgrade.js';
+import {
+  isServiceTrafficRead,
+  serveServiceTrafficRead,
+  serviceTrafficResource,
+  type ServiceTrafficSource,
+} from './service-traffic.js';
 import type { RequestContext, ResourceType } from './resource-types.js';
 import { assertSafePathNames, parseResourcePath, resolveRoute, ResourceRegistry } from './router.js';
 import { failureStatus, methodNotAllowed, pathNotFound } from './status.js';
@@ -38,6 +46,10 @@ export interface ApiServerOptions {
   tls?: { key: string; cert: string };
   /** The kubelets' probe histories: serves podvisor.io/v1alpha1 probehistories (issue 5). */
   probeHistories?: ProbeHistorySource;
+  /** The service proxy's counters: serves podvisor.io/v1alpha1 servicetraffics (issue 8). */
+  serviceTraffic?: ServiceTrafficSource;
+  /** Serves GET /metrics (Prometheus text), token required like every path. */
+  metrics?: NodeMetrics;
   /** How long a client may take to send a whole request (default REQUEST_LIMITS.requestTimeoutMs). */
   requestTimeoutMs?: number;
 }
@@ -100,6 +112,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     eventResource(),
     ...(opts.resources ?? []),
     ...(opts.probeHistories ? [probeHistoryResource(opts.probeHistories)] : []),
+    ...(opts.serviceTraffic ? [serviceTrafficResource()] : []),
   ]);
   const authorized = makeTokenCheck(opts.token);
   const serveOpenApi = makeOpenApiHandler(registry);
@@ -112,6 +125,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (plainRoute) {
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
       plainRoute(res);
+      return;
+    }
+    if (pathname === '/metrics' && opts.metrics) {
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();
+      await serveMetrics(opts.metrics, res);
       return;
     }
     if (serveDiscovery(registry, req, res, pathname) || serveOpenApi(req, res, url)) return;
@@ -130,8 +148,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (route.namespace !== undefined) ctx.namespace = route.namespace;
     if (route.name !== undefined) ctx.name = route.name;
     // Probe histories live in the kubelets, not in the store the generic GET handlers read.
+    // So is service traffic (the proxy's counters); both check their own verbs.
     if (opts.probeHistories && isProbeHistoryRead(path, method))
-      serveProbeHistoryRead(opts.probeHistories, ctx);
+      serveProbeHistoryRead(opts.probeHistories, ctx, path.watchPrefix);
+    else if (opts.serviceTraffic && isServiceTrafficRead(path, method))
+      serveServiceTrafficRead(opts.serviceTraffic, ctx, path.watchPrefix);
     else await route.run(ctx);
   };
 
@@ -145,6 +166,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       keepAliveTimeout: REQUEST_LIMITS.keepAliveTimeoutMs,
     },
     (req, res) => {
+      // The dashboard's three static files are the one exception to the gate: the same bytes for
+      // everyone, no data, and a browser cannot put a token on a page load (SECURITY.md §1).
+      if (isDashboardAssetRequest(req)) {
+        serveDashboardAsset(req, res).catch((err: unknown) => sendError(res, err));
+        return;
+      }
       // The one gate, in front of every route (known or not), so routes added later are covered.
       if (!authorized(req)) {
         sendStatusAndClose(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));

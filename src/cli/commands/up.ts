@@ -95,6 +95,8 @@ export interface NodeSession {
   quietWarnings?: boolean;
   /** Runs after `until` resolved, before the node stops (demo prints `get pods`). */
   beforeStop?: (node: RunningNode) => void;
+  /** In a terminal (and without --plain), a live table of pods and events instead of the stream. */
+  liveView?: boolean;
 }
 
 export async function runNode(ctx: CommandContext, session: NodeSession): Promise<number> {
@@ -146,7 +148,20 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
     `${nodesLabel(nodeName, opts.nodes)} serving the Kubernetes API on ${node.server} (state: ${session.stateDir})\n`,
   );
   const color = io.isTTY && !opts.plain && !io.env.NO_COLOR;
-  const activity = streamActivity(node.store, io.stdout, { color }, session.observer);
+  const live = session.liveView === true && io.isTTY && !opts.plain;
+  // The live table replaces the stream on screen; the observer (demo) still hears every change.
+  const activity = streamActivity(
+    node.store,
+    live ? { write: () => true } : io.stdout,
+    { color },
+    session.observer,
+  );
+  const view = live
+    ? (await import('../terminal-view.js')).startStoreLiveView(node.store, process.stdout, {
+        title: nodesLabel(nodeName, opts.nodes),
+        server: node.server,
+      })
+    : undefined;
 
   const signals = new SignalLatch();
   try {
@@ -160,6 +175,8 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
     objects = [];
     await Promise.race([signals.first, session.until ? session.until(node) : new Promise<never>(() => {})]);
     if (!signals.fired) session.beforeStop?.(node);
+    // Back to the normal screen first: the shutdown lines are printed where the user can read them.
+    view?.stop();
     io.stdout.write(
       `Stopping ${nodesLabel(nodeName, opts.nodes)}: stopping every pod within its grace period (Ctrl-C again kills them at once)\n`,
     );
@@ -180,6 +197,7 @@ export async function runNode(ctx: CommandContext, session: NodeSession): Promis
     await node.kill();
     throw err;
   } finally {
+    view?.stop();
     activity.stop();
     signals.dispose();
   }
@@ -234,5 +252,5 @@ class SignalLatch {
 
 export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<number> {
   const stateDir = resolveStateDir(ctx.globals.stateDir, ctx.io.env);
-  return runNode(ctx, { files: opts.filename ?? [], stateDir, opts });
+  return runNode(ctx, { files: opts.filename ?? [], stateDir, opts, liveView: true });
 }
