@@ -87,7 +87,18 @@ export function podvisorPeer(opts: PodvisorPodOptions = {}): PeerSupervisor {
       const configText = podManifests(apps, workDir, opts);
       writeFileSync(file, configText);
       const stateDir = join(workDir, 'state');
-      const argv = upCommand(['up', '-f', file, '--state-dir', stateDir, '--listen', '127.0.0.1:0']);
+      // BENCH_PODVISOR_UP_ARGS: extra `up` flags, e.g. `--process-containment scan` to compare modes.
+      const extra = (process.env.BENCH_PODVISOR_UP_ARGS ?? '').split(/\s+/).filter(Boolean);
+      const argv = upCommand([
+        'up',
+        '-f',
+        file,
+        '--state-dir',
+        stateDir,
+        '--listen',
+        '127.0.0.1:0',
+        ...extra,
+      ]);
       // its stderr (warnings such as "image is recorded but not pulled") goes to a log, not the table
       const log = join(workDir, 'podvisor-up.log');
       const logFd = openSync(log, 'w');
