@@ -2,8 +2,7 @@ import type { Node } from 'kubernetes-types/core/v1.js';
 import type { Event, Pod } from '../../api/types.js';
 import { NodeAnnotation } from '../../api/podvisor-annotations.js';
 import { DESCRIBE_TABWRITER, tabulate } from '../tabwriter.js';
-import { PrefixWriter, writeAnnotations, writeLabels } from './describe-pod.js';
-import { describeEventAge, sortEvents } from './events-table.js';
+import { describeEventsTable, PrefixWriter, writeAnnotations, writeLabels } from './describe-pod.js';
 import { rfc1123z, since } from './time.js';
 
 const ROLE_LABEL = 'node-role.kubernetes.io/';
@@ -81,17 +80,7 @@ export function describeNode(node: Node, pods: Pod[], events: Event[] | undefine
   const head = tabulate(w.text, DESCRIBE_TABWRITER);
   if (events === undefined || events.length === 0) return head;
   // kubectl flushes the tabwriter before the events table, so it is aligned on its own.
-  const e = new PrefixWriter();
-  e.write(0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
-  e.write(1, '----\t------\t----\t----\t-------\n');
-  for (const ev of sortEvents(events)) {
-    const from = ev.source?.component || ev.reportingComponent || '';
-    e.write(
-      1,
-      `${ev.type ?? ''}\t${ev.reason ?? ''}\t${describeEventAge(ev, now)}\t${from}\t${(ev.message ?? '').trim()}\n`,
-    );
-  }
-  return head + tabulate(e.text, DESCRIBE_TABWRITER);
+  return head + describeEventsTable(events, now);
 }
 
 /** `cgroup (cgroup v2: …)`, or `<unknown>` for a node that never reported it (not a podvisor kubelet). */

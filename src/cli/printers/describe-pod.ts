@@ -111,17 +111,7 @@ export function describePod(
     } else {
       // kubectl flushes the tabwriter before the events table, so it is aligned on its own.
       const head = flushed + tabulate(out, DESCRIBE_TABWRITER);
-      const e = new PrefixWriter();
-      e.write(0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
-      e.write(1, '----\t------\t----\t----\t-------\n');
-      for (const ev of sortEvents(events)) {
-        const from = ev.source?.component || ev.reportingComponent || '';
-        e.write(
-          1,
-          `${ev.type ?? ''}\t${ev.reason ?? ''}\t${describeEventAge(ev, now)}\t${from}\t${(ev.message ?? '').trim()}\n`,
-        );
-      }
-      return head + tabulate(e.text, DESCRIBE_TABWRITER);
+      return head + describeEventsTable(events, now);
     }
   }
   return flushed + tabulate(out, DESCRIBE_TABWRITER);
@@ -369,4 +359,19 @@ function describeVolumes(w: PrefixWriter, pod: Pod): void {
       w.write(1, '<unknown>\n');
     }
   }
+}
+
+/** kubectl's Events table of `describe` (DescribeEvents), tabulated on its own. */
+export function describeEventsTable(events: Event[], now: number): string {
+  const e = new PrefixWriter();
+  e.write(0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
+  e.write(1, '----\t------\t----\t----\t-------\n');
+  for (const ev of sortEvents(events)) {
+    const from = ev.source?.component || ev.reportingComponent || '';
+    e.write(
+      1,
+      `${ev.type ?? ''}\t${ev.reason ?? ''}\t${describeEventAge(ev, now)}\t${from}\t${(ev.message ?? '').trim()}\n`,
+    );
+  }
+  return tabulate(e.text, DESCRIBE_TABWRITER);
 }
