@@ -46,14 +46,15 @@ export interface GrpcHealthServer {
   close(): Promise<void>;
 }
 
-interface CheckRequest {
+export interface CheckRequest {
   service: string;
 }
-interface CheckResponse {
+export interface CheckResponse {
   status: number;
 }
 
-const HEALTH_SERVICE: ServiceDefinition = {
+/** grpc.health.v1.Health/Check with the project's own codec (also the hostile targets' service). */
+export const HEALTH_SERVICE: ServiceDefinition = {
   check: {
     path: HEALTH_CHECK_PATH,
     requestStream: false,

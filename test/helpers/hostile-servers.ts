@@ -8,20 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
-import {
-  Server,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type ServiceDefinition,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
-import {
-  HEALTH_CHECK_PATH,
-  decodeHealthCheckRequest,
-  decodeHealthCheckResponse,
-  encodeHealthCheckRequest,
-  encodeHealthCheckResponse,
-} from '../../src/probe/grpc-health-codec.js';
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { HEALTH_SERVICE, type CheckRequest, type CheckResponse } from './grpc-health-server.js';
 import { selfSignedCert } from './http-target.js';
 
 /** What one accepted connection saw. */
@@ -308,25 +296,6 @@ export interface GrpcTarget {
   calls(): number;
   close(): Promise<void>;
 }
-
-interface CheckRequest {
-  service: string;
-}
-interface CheckResponse {
-  status: number;
-}
-
-const HEALTH_SERVICE: ServiceDefinition = {
-  check: {
-    path: HEALTH_CHECK_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (r: CheckRequest) => encodeHealthCheckRequest(r.service),
-    requestDeserialize: (b: Buffer): CheckRequest => decodeHealthCheckRequest(b),
-    responseSerialize: (r: CheckResponse) => encodeHealthCheckResponse(r.status),
-    responseDeserialize: (b: Buffer): CheckResponse => decodeHealthCheckResponse(b),
-  },
-};
 
 /** A gRPC server whose Health/Check handler never calls back. */
 export async function startNeverAnsweringGrpcTarget(host: string): Promise<GrpcTarget> {
