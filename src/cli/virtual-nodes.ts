@@ -7,6 +7,7 @@ import { Kubelet, type KubeletOptions } from '../kubelet/kubelet.js';
 import { KUBE_VERSION } from '../probe/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { EventRecorderImpl } from '../store/event-recorder.js';
+import { warnBackgroundFailure } from '../store/background-writes.js';
 import {
   StoreError,
   type ListOptions,
@@ -167,7 +168,7 @@ export class VirtualNode {
       clock,
       bindUnboundPods: false,
     });
-    this.postStatus();
+    this.tryPostStatus();
     this.kubelet.start();
     this.scheduleHeartbeat();
   }
@@ -186,8 +187,8 @@ export class VirtualNode {
     const period = this.opts.heartbeatMs ?? NODE_STATUS_UPDATE_MS;
     this.heartbeat = this.opts.clock.setTimer(period, () => {
       if (this.closed || !this.kubelet) return;
-      this.postStatus();
       this.scheduleHeartbeat();
+      this.tryPostStatus();
     });
   }
 
@@ -221,6 +222,15 @@ export class VirtualNode {
       [NodeAnnotation.processContainmentReason]: containment.reason,
     };
     return { ...node, metadata: { ...node.metadata, annotations } };
+  }
+
+  /** tryUpdateNodeStatus: a failed update waits for the next period; the node lives on. */
+  private tryPostStatus(): void {
+    try {
+      this.postStatus();
+    } catch (err) {
+      warnBackgroundFailure(`the status update of node ${this.name}`, err);
+    }
   }
 
   private postStatus(): void {

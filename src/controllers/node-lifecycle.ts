@@ -1,6 +1,7 @@
 import type { Node, NodeCondition, Taint } from 'kubernetes-types/core/v1.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import type { EventRecorder, ObjectStore, Watch } from '../store/types.js';
+import { warnBackgroundFailure } from '../store/background-writes.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { rfc3339 } from '../util/duration.js';
 import {
@@ -97,8 +98,13 @@ export class NodeLifecycleController {
       // Far too late: the whole process was suspended (a laptop asleep), kubelets included. Their
       // silence is ours, so every node gets a fresh grace period instead of being declared dead.
       if (this.opts.clock.now() - due > this.graceMs / 2) this.probes.clear();
-      this.monitor();
       this.schedule();
+      try {
+        this.monitor();
+      } catch (err) {
+        // A refused write (a full disk) is tried again by the next pass, a period from now.
+        warnBackgroundFailure('the node lifecycle controller', err);
+      }
     });
   }
 

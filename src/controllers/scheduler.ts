@@ -1,7 +1,8 @@
 import type { Node, Taint } from 'kubernetes-types/core/v1.js';
 import type { KubeObject, Pod, PodCondition } from '../api/types.js';
 import type { EventRecorder, ObjectStore, Watch } from '../store/types.js';
-import type { Clock } from '../util/clock.js';
+import { BACKGROUND_RETRY_MS, warnBackgroundFailure } from '../store/background-writes.js';
+import type { Clock, Timer } from '../util/clock.js';
 import { rfc3339 } from '../util/duration.js';
 import { findToleration, isActivePod, readyCondition, TAINT_NOT_READY } from './node-taints.js';
 import { podRef } from '../kubelet/events.js';
@@ -91,6 +92,7 @@ export class Scheduler {
   private readonly failedAt = new Map<string, string>();
   private passQueued = false;
   private stopped = false;
+  private retry: Timer | undefined;
 
   constructor(private readonly opts: SchedulerOptions) {}
 
@@ -114,6 +116,15 @@ export class Scheduler {
   stop(): void {
     this.stopped = true;
     for (const w of this.watches.splice(0)) w.stop();
+    this.retry?.cancel();
+    this.retry = undefined;
+  }
+
+  private retryPass(): void {
+    this.retry ??= this.opts.clock.setTimer(BACKGROUND_RETRY_MS, () => {
+      this.retry = undefined;
+      this.queuePass();
+    });
   }
 
   private needsScheduling(pod: StoredPod): boolean {
@@ -126,7 +137,14 @@ export class Scheduler {
     this.passQueued = true;
     queueMicrotask(() => {
       this.passQueued = false;
-      if (!this.stopped) this.schedulePending();
+      if (this.stopped) return;
+      try {
+        this.schedulePending();
+      } catch (err) {
+        // A refused bind (a full disk): the pods are still pending; another pass binds them.
+        warnBackgroundFailure('the scheduler', err);
+        this.retryPass();
+      }
     });
   }
 
@@ -154,8 +172,9 @@ export class Scheduler {
         this.pending.delete(uid);
         this.failedAt.delete(uid);
       } else {
-        this.failedAt.set(uid, key);
+        // Only once the condition is stored: a refused write is tried again by the next pass.
         this.markUnschedulable(pod, placement.message);
+        this.failedAt.set(uid, key);
       }
     }
   }

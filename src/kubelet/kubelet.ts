@@ -3,6 +3,7 @@ import type { Pod, PodCondition } from '../api/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { EventRecorder, ObjectStore, Watch, WatchEvent } from '../store/types.js';
 import type { ChangeFeed } from '../util/change-feed.js';
+import { BACKGROUND_RETRY_MS, warnBackgroundFailure } from '../store/background-writes.js';
 import type { Clock } from '../util/clock.js';
 import { rfc3339 } from '../util/duration.js';
 import { CrashLoopBackOff } from './backoff.js';
@@ -186,12 +187,29 @@ export class Kubelet {
     if (nodeName && nodeName !== this.opts.nodeName) return;
     if (!nodeName) {
       if (this.opts.bindUnboundPods === false) return;
-      const bound = this.bind(pod);
+      let bound: Pod | undefined;
+      try {
+        bound = this.bind(pod);
+      } catch (err) {
+        // A refused bind (a full disk): the pod is still unbound; look at it again shortly.
+        warnBackgroundFailure(`binding pod ${pod.metadata?.name ?? ''}`, err);
+        this.rebindLater(pod);
+        return;
+      }
       if (!bound) return;
       this.admit(bound);
       return;
     }
     this.admit(pod);
+  }
+
+  private rebindLater(pod: StoredPod): void {
+    const meta = pod.metadata ?? {};
+    this.opts.clock.setTimer(BACKGROUND_RETRY_MS, () => {
+      if (this.stopped) return;
+      const cur = this.opts.store.get<StoredPod>('pods', meta.namespace ?? 'default', meta.name ?? '');
+      if (cur && cur.metadata?.uid === meta.uid) this.onPodEvent({ type: 'MODIFIED', object: cur });
+    });
   }
 
   /** The scheduler's part for a one-node cluster: spec.nodeName and PodScheduled=True. */

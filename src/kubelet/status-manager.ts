@@ -1,6 +1,7 @@
 import type { Pod, PodStatus } from '../api/types.js';
+import { BACKGROUND_RETRY_MS, isStoreRefusal, warnBackgroundFailure } from '../store/background-writes.js';
 import type { ObjectStore } from '../store/types.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock, Timer } from '../util/clock.js';
 import type { ResultUpdate } from './results-cache.js';
 import { sameStatus, withReadyConditions } from './status.js';
 import type { StoredPod } from './types.js';
@@ -8,9 +9,13 @@ import type { StoredPod } from './types.js';
 /**
  * The kubelet's status manager for one pod: the cached status (what probe workers read), written
  * to the store only when it changed, and the final delete of a pod that finished terminating.
+ * A write the store refuses (a full disk) is retried until it lands, as the kubelet's status
+ * manager resyncs a status the API server did not take: the cache is the truth meanwhile.
  */
 export class PodStatusManager {
   private status: PodStatus | undefined;
+  /** Set while the cached status is not in the store: the pending retry. */
+  private retry: Timer | undefined;
   /** A pod already terminal when admitted: its stored status is the record, never rewritten. */
   frozen = false;
   /** The pod object is gone from the store: nothing more to write. */
@@ -62,24 +67,43 @@ export class PodStatusManager {
   deleteFromStore(pod: Pod): void {
     if (this.detached) return;
     this.detached = true;
-    const ns = pod.metadata?.namespace ?? 'default';
-    const name = pod.metadata?.name ?? '';
+    this.retry?.cancel();
+    this.retry = undefined;
+    this.deletePodObject(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
+  }
+
+  private deletePodObject(ns: string, name: string): void {
     if (this.store.get<StoredPod>('pods', ns, name)?.metadata?.uid !== this.uid) return;
     try {
       this.store.delete('pods', ns, name);
-    } catch {
-      // Someone else removed it first.
+    } catch (err) {
+      // NotFound: someone else removed it first. A refusal: the pod must not stay behind forever.
+      if (!isStoreRefusal(err)) return;
+      this.retry = this.clock.setTimer(BACKGROUND_RETRY_MS, () => {
+        this.retry = undefined;
+        this.deletePodObject(ns, name);
+      });
     }
   }
 
   private write(pod: Pod): void {
+    this.retry?.cancel();
+    this.retry = undefined;
     const status = this.status;
     if (!status || this.detached || this.frozen) return;
-    this.store.mutate<StoredPod>(
-      'pods',
-      pod.metadata?.namespace ?? 'default',
-      pod.metadata?.name ?? '',
-      (cur) => (cur.metadata?.uid === this.uid ? { ...cur, status } : undefined),
-    );
+    try {
+      this.store.mutate<StoredPod>(
+        'pods',
+        pod.metadata?.namespace ?? 'default',
+        pod.metadata?.name ?? '',
+        (cur) => (cur.metadata?.uid === this.uid ? { ...cur, status } : undefined),
+      );
+    } catch (err) {
+      warnBackgroundFailure(`the status update of pod ${pod.metadata?.name ?? ''}`, err);
+      this.retry = this.clock.setTimer(BACKGROUND_RETRY_MS, () => {
+        this.retry = undefined;
+        this.write(pod);
+      });
+    }
   }
 }

@@ -6,7 +6,7 @@
  * through it, which also reaches daemons the scan cannot see (cgroup.ts).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
@@ -74,8 +74,14 @@ export async function writeLeaderRecords(file: string, records: LeaderRecord[]):
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const body: RegistryFile = { version: 1, instances: records };
   const tmp = `${file}.${process.pid}-${++tmpCounter}.tmp`;
-  await writeFile(tmp, JSON.stringify(body, null, 1) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, JSON.stringify(body, null, 1) + '\n', { mode: 0o600 });
+    await rename(tmp, file);
+  } catch (err) {
+    // A full disk: the half-written copy would only take more of it, once per attempt.
+    await rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
 }
 
 /** How often a stopping orphan group is looked at again. */

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exceedsNestingDepth, NESTING_MESSAGE, parseYamlValue } from '../api/yaml-text.js';
 import { ApiError, badRequest, statusOf, type StatusObject } from './status.js';
 import { decodeKubeProtobuf } from './protobuf-config.js';
+import { isStoreRefusal } from '../store/background-writes.js';
 
 /** The apiserver's request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -45,7 +46,9 @@ export function sendError(res: ServerResponse, err: unknown): void {
     return;
   }
   const status = statusOf(err);
-  if (status.code === 500) console.error('podvisor: API request failed:', err);
+  // A bug is printed with its stack. A refused write is not: the client gets the reason, and the
+  // store has said once in podvisor's log that its disk stopped taking writes.
+  if (status.code === 500 && !isStoreRefusal(err)) console.error('podvisor: API request failed:', err);
   if (res.headersSent) {
     // A stream already started (watch, logs): all we can do is end it.
     res.destroy();

@@ -10,7 +10,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -130,6 +139,11 @@ function alive(node: PodvisorNode): boolean {
   }
 }
 
+/** Asserts `up` is alive; when it is not, the failure carries what it printed last. */
+function assertAlive(node: PodvisorNode): void {
+  assert.ok(alive(node), `podvisor is still running; its stderr ended with:\n${node.stderr.slice(-4000)}`);
+}
+
 describe('issue 7 item 4: full disks', { skip: SKIP, timeout: 180_000 }, () => {
   test('a full log disk: the container runs on, LogWriteFailed + own log, and logs resume with room', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'podvisor-logfull-'));
@@ -196,7 +210,7 @@ describe('issue 7 item 4: full disks', { skip: SKIP, timeout: 180_000 }, () => {
     for (let i = 1; i < afterwards.length; i++)
       assert.ok((afterwards[i] as number) > (afterwards[i - 1] as number), `in order at ${i}`);
     assert.match(node.stderr, /podvisor: the log of container "app" .* is written again; \d+ bytes/);
-    assert.ok(alive(node), 'podvisor is still running');
+    assertAlive(node);
   });
 
   test('a full database disk: changes are refused with 500, nothing crashes, writes resume and persist', async (t) => {
@@ -206,8 +220,17 @@ describe('issue 7 item 4: full disks', { skip: SKIP, timeout: 180_000 }, () => {
     // Logs on their own disk, so this test is about the database alone.
     mountTmpfs(join(stateDir, 'pods'), '16m');
     // A crash loop at a 1 s back-off keeps the kubelet writing status and events all along.
-    const fastBackoff = ['--crash-loop-backoff-initial', '1s', '--max-container-restart-period', '1s'];
-    let node = await startNode({ stateDir, flags: fastBackoff });
+    // A 2 s node heartbeat (a third of the grace period): the 4 s with every write refused below
+    // always span heartbeats, whose refused status posts once ended podvisor (CI, issue 7).
+    const flags = [
+      '--crash-loop-backoff-initial',
+      '1s',
+      '--max-container-restart-period',
+      '1s',
+      '--node-monitor-grace-period',
+      '6s',
+    ];
+    let node = await startNode({ stateDir, flags });
     nodes.push(node);
     const name = uniqueName('ticker');
     const marker = `${MARKER}-${name}`;
@@ -277,9 +300,15 @@ describe('issue 7 item 4: full disks', { skip: SKIP, timeout: 180_000 }, () => {
     const restartsWhenFull = (await node.getPod(crasher)).status?.containerStatuses?.[0]?.restartCount ?? 0;
     // A few crash-loop rounds with every write refused: podvisor and the other container live on.
     await new Promise((r) => setTimeout(r, 4000));
-    assert.ok(alive(node), 'podvisor is still running');
+    assertAlive(node);
     assert.equal(pids.length, 1);
     assert.deepEqual(shells(marker), pids, 'the container runs on untouched');
+    // The crash loop's instance records could not be saved either; no half-written copies stay.
+    assert.deepEqual(
+      readdirSync(join(stateDir, 'runtime')).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary files left behind by refused writes',
+    );
 
     rmSync(filler);
     await node.request('POST', '/api/v1/namespaces/default/configmaps', big);
