@@ -19,9 +19,20 @@ export * from './process-tools.js';
 
 export const SUBJECTS: readonly Subject[] = ['podvisor', 'pm2', 'supervisord', 'monit', 'bare-loop'];
 
-/** podvisor, PM2, supervisord, monit and the bare respawn loop, in the table's column order. */
+/**
+ * podvisor, PM2, supervisord, monit and the bare respawn loop, in the table's column order; with
+ * BENCH_SUBJECTS (e.g. `podvisor,bare-loop`) only those, for a quick A/B of one change.
+ */
 export function allSupervisors(podvisorOptions: PodvisorPodOptions = {}): PeerSupervisor[] {
-  return [podvisorPeer(podvisorOptions), pm2, supervisord, monit, bareLoop];
+  const all = [podvisorPeer(podvisorOptions), pm2, supervisord, monit, bareLoop];
+  const wanted = process.env.BENCH_SUBJECTS?.split(',').map((s) => s.trim());
+  if (!wanted) return all;
+  const unknown = wanted.filter((w) => !all.some((s) => s.subject === w));
+  if (unknown.length > 0)
+    throw new Error(
+      `BENCH_SUBJECTS: unknown subject(s) ${unknown.join(', ')}: give some of ${SUBJECTS.join(',')}`,
+    );
+  return all.filter((s) => wanted.includes(s.subject));
 }
 
 export type PreparedSupervisor =

@@ -37,9 +37,18 @@ function machineHasCgroups(): boolean {
 
 describe('cgroup containment: reading the machine', () => {
   test('the cgroup2 mount is found in mountinfo, hybrid or pure v2, with escaped paths', () => {
-    assert.deepEqual(findCgroup2Mount(HYBRID_MOUNTINFO), { mountPoint: '/sys/fs/cgroup/unified', root: '/' });
-    const pure = '29 23 0:26 /kubepods/x /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate';
-    assert.deepEqual(findCgroup2Mount(pure), { mountPoint: '/sys/fs/cgroup', root: '/kubepods/x' });
+    assert.deepEqual(findCgroup2Mount(HYBRID_MOUNTINFO), {
+      mountPoint: '/sys/fs/cgroup/unified',
+      root: '/',
+      favorDynmods: false,
+    });
+    const pure =
+      '29 23 0:26 /kubepods/x /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate,favordynmods';
+    assert.deepEqual(findCgroup2Mount(pure), {
+      mountPoint: '/sys/fs/cgroup',
+      root: '/kubepods/x',
+      favorDynmods: true,
+    });
     const escaped = '29 23 0:26 / /mnt/my\\040cgroups rw - cgroup2 none rw';
     assert.equal(findCgroup2Mount(escaped)?.mountPoint, '/mnt/my cgroups');
     assert.equal(findCgroup2Mount(HYBRID_MOUNTINFO.split('\n')[1] ?? ''), undefined);
@@ -130,6 +139,30 @@ describe(`cgroup containment on this machine (${available ? 'cgroup v2 available
       assert.equal(isAlive(Number(child)), false);
       await runtime.shutdown(0);
       assert.equal(existsSync(parent), false, 'the parent is removed at shutdown');
+    } finally {
+      state.cleanup();
+    }
+  });
+
+  test('the containment reason says what each start costs without favordynmods, and how to avoid it', async () => {
+    const state = tempStateDir();
+    try {
+      const mount = findCgroup2Mount(readFileSync('/proc/self/mountinfo', 'utf8'));
+      assert.ok(mount);
+      const runtime = await ProcessRuntime.create({ stateDir: state.dir, processContainment: 'cgroup' });
+      const { reason } = runtime.containment();
+      if (mount.favorDynmods) assert.doesNotMatch(reason, /favordynmods/);
+      else {
+        assert.ok(
+          reason.endsWith(
+            "; each container start waits for the kernel's cgroup migration lock (an RCU grace period, " +
+              '~7 ms on an idle machine): mount cgroup2 with favordynmods (Linux 6.0+) to avoid it, ' +
+              `e.g. mount -o remount,favordynmods ${mount.mountPoint}`,
+          ),
+          reason,
+        );
+      }
+      await runtime.shutdown(0);
     } finally {
       state.cleanup();
     }
