@@ -1,3 +1,4 @@
+import { PodvisorAnnotation } from '../api/podvisor-annotations.js';
 import type { ProbeHistory, ProbeRunReport, ProbeRunRequest } from '../api/probe-history.js';
 import type { Pod, PodCondition } from '../api/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
@@ -82,6 +83,10 @@ export class Kubelet {
   private readonly baseEnv: Record<string, string>;
   private readonly workers = new Map<string, PodWorker>();
   private watch: Watch | undefined;
+  /** The owners a restart budget can be set on (knob-gate budgetGroupOf). */
+  private readonly ownerWatches: Watch[] = [];
+  /** owner uid → its budget annotation, to tell a change from the owner's other updates. */
+  private readonly budgetAnnotations = new Map<string, string>();
   private stopped = false;
 
   constructor(opts: KubeletOptions) {
@@ -106,6 +111,25 @@ export class Kubelet {
     this.probes.startedAt = this.opts.clock.now();
     // The store's own frozen objects (no deep copy per event): pod workers only read their pod.
     this.watch = this.opts.store.watch<StoredPod>('pods', { shared: true }, (ev) => this.onPodEvent(ev));
+    for (const resource of ['replicasets', 'replicationcontrollers', 'deployments']) {
+      this.ownerWatches.push(
+        this.opts.store.watch(resource, { shared: true }, (ev) => this.onOwnerEvent(ev)),
+      );
+    }
+  }
+
+  /** A changed `podvisor.io/liveness-restart-budget` wakes the pods waiting for a slot. */
+  private onOwnerEvent(ev: WatchEvent): void {
+    if (ev.type === 'BOOKMARK') return;
+    const uid = ev.object.metadata.uid ?? '';
+    const value =
+      ev.type === 'DELETED'
+        ? undefined
+        : ev.object.metadata.annotations?.[PodvisorAnnotation.livenessRestartBudget];
+    if (value === this.budgetAnnotations.get(uid)) return;
+    if (value === undefined) this.budgetAnnotations.delete(uid);
+    else this.budgetAnnotations.set(uid, value);
+    if (ev.type !== 'ADDED') this.budgets.budgetsChanged();
   }
 
   /**
@@ -116,6 +140,7 @@ export class Kubelet {
     this.stopped = true;
     this.watch?.stop();
     this.watch = undefined;
+    for (const w of this.ownerWatches.splice(0)) w.stop();
     const workers = [...this.workers.values()];
     this.workers.clear();
     await Promise.all(workers.map((w) => w.shutdown(graceMs)));

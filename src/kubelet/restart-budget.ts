@@ -104,6 +104,16 @@ export class LivenessRestartBudgets {
     }
   }
 
+  /**
+   * A budget annotation changed (raised, lowered or removed): every waiter is told, as if a slot
+   * had freed, and asks again under the new limit — a raise lets deferred restarts go at once.
+   */
+  budgetsChanged(): void {
+    const all = [...this.waiters.values()].flat();
+    this.waiters.clear();
+    for (const w of all) w.onFree();
+  }
+
   /** Pods waiting for a slot of the group. */
   waiting(groupKey: string): number {
     return this.waiters.get(groupKey)?.length ?? 0;

@@ -184,6 +184,56 @@ describe('liveness restart budget: the gating in computePodActions / the pod wor
     for (const n of names) assert.equal(h.cstatus(n).restartCount, 1);
   });
 
+  test('raising the budget on the ReplicaSet lets the deferred restarts go at once, without waiting for a slot', async () => {
+    const budgets = new LivenessRestartBudgets(new FakeClock());
+    const h = harness({ livenessRestartBudgets: budgets });
+    const rs = replicaSet(h.store, { [BUDGET]: '1' });
+    const names = ['web-7d9c-a', 'web-7d9c-b', 'web-7d9c-c'];
+    for (const n of names) await h.create(owned(n, rs, `/healthz-${n}`, `/ready-${n}`));
+    await h.advance(5_000);
+    // A killed pod comes back healthy but never Ready, so it keeps its slot.
+    h.runtime.onStop = (id) => {
+      const name = h.runtime.instances.find((i) => i.id === id)?.launch.podName ?? '';
+      h.handlers.set(`/healthz-${name}`, ok);
+      h.handlers.set(`/ready-${name}`, fail());
+    };
+    for (const n of names) h.handlers.set(`/healthz-${n}`, fail());
+    await h.advance(1_000);
+    assert.equal(h.recorder.withReason('Killing').length, 1);
+    await h.advance(10_000);
+    assert.equal(h.recorder.withReason('Killing').length, 1, 'the others wait: the slot is never freed');
+    assert.equal(budgets.waiting(rs.metadata.uid ?? ''), 2);
+    h.store.mutate<KubeObject>('replicasets', 'default', rs.metadata.name, (cur) => ({
+      ...cur,
+      metadata: { ...cur.metadata, annotations: { [BUDGET]: '3' } },
+    }));
+    await h.advance(0);
+    assert.equal(h.recorder.withReason('Killing').length, 3, 'both deferred restarts went with the raise');
+    assert.equal(budgets.holders(rs.metadata.uid ?? '').length, 3);
+    assert.equal(budgets.waiting(rs.metadata.uid ?? ''), 0);
+  });
+
+  test("the ReplicaSet's other updates (status, replicas) wake nobody", async () => {
+    const budgets = new LivenessRestartBudgets(new FakeClock());
+    let woken = 0;
+    budgets.waitForSlot('rs-uid', 'p', () => woken++);
+    const h = harness({ livenessRestartBudgets: budgets });
+    const rs = replicaSet(h.store, { [BUDGET]: '1' });
+    await h.advance(0);
+    h.store.mutate<KubeObject>('replicasets', 'default', rs.metadata.name, (cur) => ({
+      ...cur,
+      status: { replicas: 3 },
+    }));
+    await h.advance(0);
+    assert.equal(woken, 0);
+    h.store.mutate<KubeObject>('replicasets', 'default', rs.metadata.name, (cur) => ({
+      ...cur,
+      metadata: { ...cur.metadata, annotations: {} },
+    }));
+    await h.advance(0);
+    assert.equal(woken, 1, 'removing the budget wakes the waiters: nothing holds them back any more');
+  });
+
   test('a slot is held until the restarted container is Ready, and freed when the pod is deleted', async () => {
     const budgets = new LivenessRestartBudgets(new FakeClock());
     const h = harness({ livenessRestartBudgets: budgets });
