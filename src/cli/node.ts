@@ -114,6 +114,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     // The fallback is said out loud; the Node shows the mode either way (`describe node`).
     if (containment.mode === 'scan' && config.processContainment !== 'scan')
       process.stderr.write(`podvisor: process containment: ${containment.reason}\n`);
+    else if (containment.note) process.stderr.write(`podvisor: process containment: ${containment.note}\n`);
     // /metrics: the kubelets feed the prober counters; the rest is read from the store at scrape.
     const metrics = new NodeMetrics({ store, processes: (id) => runtime.processes(id) });
     // The kubelets (one per virtual node), the scheduler and the node lifecycle controller.

@@ -223,7 +223,8 @@ export class CgroupTree {
         tree: attempt,
         containment: {
           mode: 'cgroup',
-          reason: `a cgroup v2 per container, under ${attempt.root}${attempt.migrationNote()}`,
+          reason: `a cgroup v2 per container, under ${attempt.root}`,
+          ...attempt.migrationNote(),
         },
       };
     }
@@ -242,13 +243,14 @@ export class CgroupTree {
   }
 
   /** What moving into a new cgroup costs here, when the mount makes it cost more than it must. */
-  private migrationNote(): string {
-    if (this.mount.favorDynmods) return '';
-    return (
-      `; each container start waits for the kernel's cgroup migration lock (an RCU grace period, ` +
-      `~7 ms on an idle machine): mount cgroup2 with favordynmods (Linux 6.0+) to avoid it, ` +
-      `e.g. mount -o remount,favordynmods ${this.mount.mountPoint}`
-    );
+  private migrationNote(): { note?: string } {
+    if (this.mount.favorDynmods) return {};
+    return {
+      note:
+        `each container start waits for the kernel's cgroup migration lock (an RCU grace period, ` +
+        `~7 ms on an idle machine): mount cgroup2 with favordynmods (Linux 6.0+) to avoid it, ` +
+        `e.g. mount -o remount,favordynmods ${this.mount.mountPoint}`,
+    };
   }
 
   /** The tree, or why it cannot be had. */

@@ -134,4 +134,9 @@ export interface ProcessContainment {
   mode: 'cgroup' | 'scan';
   /** One sentence: where the cgroups live, or why the scan is in force and how to change that. */
   reason: string;
+  /**
+   * What the machine makes the mode cost, and the fix, when there is one to say (printed by `up`
+   * at start; kept out of `reason`, which kubectl shows in `describe node` and cuts at 140 chars).
+   */
+  note?: string;
 }

@@ -11,13 +11,13 @@
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pod } from '../../src/api/types.js';
-import { CgroupTree, ownCgroupDir, parentCgroupName } from '../../src/runtime/cgroup.js';
+import { CgroupTree, findCgroup2Mount, ownCgroupDir, parentCgroupName } from '../../src/runtime/cgroup.js';
 import {
   isPodReady,
   markedPod,
@@ -241,6 +241,12 @@ describe(
           assert.equal(theirs.code, 0, theirs.stderr);
           assert.match(theirs.stdout, new RegExp(`^ +podvisor\\.io/process-containment: ${mode}$`, 'm'));
           assert.match(theirs.stdout, /podvisor\.io\/process-containment-reason: /);
+          // What a start costs on this machine goes to podvisor's own log, not the annotation.
+          const favor = findCgroup2Mount(readFileSync('/proc/self/mountinfo', 'utf8'))?.favorDynmods;
+          const told = /^podvisor: process containment: each container start waits .* favordynmods/m.test(
+            node.stderr,
+          );
+          assert.equal(told, mode === 'cgroup' && favor === false, node.stderr);
         });
 
         for (const [kind, escape] of escapesFor(mode)) {
