@@ -107,6 +107,22 @@ function replicaSet(store: MemoryStore, annotations: Record<string, string>): Ku
   });
 }
 
+/** Three running pods of one ReplicaSet with `liveness-restart-budget: 1`, each probed on its own paths. */
+async function threeReplicasWithBudgetOne(): Promise<{
+  budgets: LivenessRestartBudgets;
+  h: ReturnType<typeof harness>;
+  rs: KubeObject;
+  names: string[];
+}> {
+  const budgets = new LivenessRestartBudgets(new FakeClock());
+  const h = harness({ livenessRestartBudgets: budgets });
+  const rs = replicaSet(h.store, { [BUDGET]: '1' });
+  const names = ['web-7d9c-a', 'web-7d9c-b', 'web-7d9c-c'];
+  for (const n of names) await h.create(owned(n, rs, `/healthz-${n}`, `/ready-${n}`));
+  await h.advance(5_000);
+  return { budgets, h, rs, names };
+}
+
 describe('liveness restart budget: the gating in computePodActions / the pod worker', () => {
   test('budgetGroupOf: the ReplicaSet annotation, else its Deployment; none for a bare pod', () => {
     const store = new MemoryStore({ clock: new FakeClock() });
@@ -142,12 +158,7 @@ describe('liveness restart budget: the gating in computePodActions / the pod wor
   });
 
   test('3 replicas, budget 1, liveness failing together: restarted one at a time, the others deferred with an event', async () => {
-    const budgets = new LivenessRestartBudgets(new FakeClock());
-    const h = harness({ livenessRestartBudgets: budgets });
-    const rs = replicaSet(h.store, { [BUDGET]: '1' });
-    const names = ['web-7d9c-a', 'web-7d9c-b', 'web-7d9c-c'];
-    for (const n of names) await h.create(owned(n, rs, `/healthz-${n}`, `/ready-${n}`));
-    await h.advance(5_000);
+    const { budgets, h, rs, names } = await threeReplicasWithBudgetOne();
     assert.equal(h.recorder.withReason('Killing').length, 0);
     // Once killed, a pod's new instance is healthy, and Ready 2 s later (handlers keyed by path).
     h.runtime.onStop = (id) => {
@@ -185,12 +196,7 @@ describe('liveness restart budget: the gating in computePodActions / the pod wor
   });
 
   test('raising the budget on the ReplicaSet lets the deferred restarts go at once, without waiting for a slot', async () => {
-    const budgets = new LivenessRestartBudgets(new FakeClock());
-    const h = harness({ livenessRestartBudgets: budgets });
-    const rs = replicaSet(h.store, { [BUDGET]: '1' });
-    const names = ['web-7d9c-a', 'web-7d9c-b', 'web-7d9c-c'];
-    for (const n of names) await h.create(owned(n, rs, `/healthz-${n}`, `/ready-${n}`));
-    await h.advance(5_000);
+    const { budgets, h, rs, names } = await threeReplicasWithBudgetOne();
     // A killed pod comes back healthy but never Ready, so it keeps its slot.
     h.runtime.onStop = (id) => {
       const name = h.runtime.instances.find((i) => i.id === id)?.launch.podName ?? '';
