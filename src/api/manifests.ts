@@ -9,6 +9,7 @@ import {
   MAX_ALIAS_COUNT,
   nestingOverflow,
   structureProblems,
+  withLongLiteralsSingleQuoted,
   YAML_OPTIONS,
 } from './yaml-text.js';
 
@@ -179,7 +180,8 @@ function parseManifestText(file: string, text: string, result: LoadResult): Pars
     result.errors.push(`${file}:${line}: error parsing ${what}: ${tooDeep.message}`);
     return [];
   }
-  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter }) as Document[] | { empty: true };
+  const docs = parseAllDocuments(withLongLiteralsSingleQuoted(text), { ...YAML_OPTIONS, lineCounter }) as
+    Document[] | { empty: true };
   if (!Array.isArray(docs)) return [];
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
   const items: ParsedItem[] = [];

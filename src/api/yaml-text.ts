@@ -5,6 +5,7 @@ import {
   isScalar,
   isSeq,
   parseAllDocuments,
+  Parser,
   type Document,
   type DocumentOptions,
   type Node,
@@ -160,6 +161,52 @@ export function describeToJsError(err: unknown): string {
   return message;
 }
 
+/** Shorter double-quoted scalars cost nothing worth avoiding. */
+const LONG_SCALAR = 4096;
+
+/**
+ * The yaml library builds a double-quoted scalar one character at a time: a 10 MB one took 1 s
+ * here, nearly all of it garbage collection, and 16 s on a loaded CI machine; a single-quoted one
+ * is sliced (34 ms). A double-quoted scalar without escapes, single quotes or line breaks means
+ * the same in single quotes, so a long one has its two quotes swapped. The text keeps its length,
+ * so every offset and line number in error messages stays right. Call after nestingOverflow (the
+ * walk is recursive).
+ */
+export function withLongLiteralsSingleQuoted(text: string): string {
+  if (text.length < LONG_SCALAR) return text;
+  const quotes: number[] = [];
+  const visit = (token: unknown): void => {
+    if (Array.isArray(token)) {
+      for (const t of token) visit(t);
+      return;
+    }
+    if (typeof token !== 'object' || token === null) return;
+    const t = token as { type?: unknown; offset?: unknown; source?: unknown };
+    if (t.type === 'double-quoted-scalar') {
+      const src = t.source;
+      if (
+        typeof t.offset === 'number' &&
+        typeof src === 'string' &&
+        src.length >= LONG_SCALAR &&
+        src.endsWith('"') &&
+        !/[\\'\r\n]/.test(src.slice(1, -1))
+      )
+        quotes.push(t.offset, t.offset + src.length - 1);
+      return;
+    }
+    for (const value of Object.values(token)) visit(value);
+  };
+  for (const token of new Parser().parse(text)) visit(token);
+  if (quotes.length === 0) return text;
+  let out = '';
+  let from = 0;
+  for (const at of quotes) {
+    out += `${text.slice(from, at)}'`;
+    from = at + 1;
+  }
+  return out + text.slice(from);
+}
+
 /**
  * One YAML document (an API request body) to a value, with the same rules as manifest files.
  * Throws an Error whose message says what is wrong and where (line).
@@ -168,7 +215,8 @@ export function parseYamlValue(text: string): unknown {
   const lineOf = (offset: number): number => text.slice(0, offset).split('\n').length;
   const tooDeep = nestingOverflow(text);
   if (tooDeep) throw new Error(`line ${lineOf(tooDeep.offset)}: ${tooDeep.message}`);
-  const docs = parseAllDocuments(text, YAML_OPTIONS) as Document[] | { empty: true };
+  const docs = parseAllDocuments(withLongLiteralsSingleQuoted(text), YAML_OPTIONS) as
+    Document[] | { empty: true };
   if (!Array.isArray(docs) || docs.length === 0) return null;
   if (docs.length > 1) throw new Error('expected one YAML document, found several (separated by ---)');
   const doc = docs[0] as Document;

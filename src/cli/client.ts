@@ -182,15 +182,28 @@ export class ApiClient {
     }
     const lib = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = lib.request(url, { method, headers, ...(signal ? { signal } : {}) }, (res) => {
-        for (const w of parseWarnings(res.rawHeaders)) this.onWarning(w);
-        resolve(res);
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.name === 'AbortError') {
-          reject(err);
-          return;
-        }
+      const attempt = (mayRetry: boolean): void => {
+        const req = lib.request(url, { method, headers, ...(signal ? { signal } : {}) }, (res) => {
+          for (const w of parseWarnings(res.rawHeaders)) this.onWarning(w);
+          resolve(res);
+        });
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.name === 'AbortError') {
+            reject(err);
+            return;
+          }
+          // A kept-alive connection the server closed as idle just as it was reused: the request
+          // never reached it. Read-only requests go again once on a new connection, as Go's
+          // client (kubectl's) does; a write might have been made, so it is reported instead.
+          if (mayRetry && req.reusedSocket && RETRYABLE_METHODS.has(method) && isClosedIdle(err)) {
+            attempt(false);
+            return;
+          }
+          fail(err);
+        });
+        req.end(payload);
+      };
+      const fail = (err: NodeJS.ErrnoException): void => {
         const where = this.target.origin ? ` (${this.target.origin})` : '';
         reject(
           new CliError(
@@ -198,10 +211,17 @@ export class ApiClient {
               `is 'podvisor up' still running? Start it, or check --server/--state-dir`,
           ),
         );
-      });
-      req.end(payload);
+      };
+      attempt(true);
     });
   }
+}
+
+/** Go's isReplayable: methods that change nothing, so sending them twice is harmless. */
+const RETRYABLE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function isClosedIdle(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ECONNRESET' || err.code === 'EPIPE';
 }
 
 function readBody(res: IncomingMessage): Promise<string> {

@@ -258,14 +258,15 @@ describe('workload knobs (issue 5 item 3)', { timeout: 180_000 }, () => {
     );
     assert.ok(m, paused.stdout);
     const until = Date.parse(m[1] ?? '');
-    const ev = await node.waitForEvent(`involvedObject.name=${name},reason=ProbesPaused`, () => true, 10_000);
-    assert.equal(ev.message, `Liveness and startup probes paused until ${m[1]}`);
-    await writeFile(flag, ''); // the kubelet has seen the pause: now liveness fails
+    // At once, while the pause certainly runs (a loaded CI machine once took 8 s to get here later).
     const described = await node.runCli(['describe', 'pod', name]);
     assert.match(
       described.stdout,
       /Probes: +paused until \S+ \(\d+s left\): liveness and startup do not act/,
     );
+    const ev = await node.waitForEvent(`involvedObject.name=${name},reason=ProbesPaused`, () => true, 10_000);
+    assert.equal(ev.message, `Liveness and startup probes paused until ${m[1]}`);
+    await writeFile(flag, ''); // the kubelet has seen the pause: now liveness fails
 
     await node.waitForEvent(`involvedObject.name=${name},reason=ProbesResumed`, () => true, 15_000);
     const restarted = await node.waitForPod(name, (x) => containerStatus(x)?.restartCount === 1, 15_000);
