@@ -122,10 +122,22 @@ interface RawResponse {
   body: string;
 }
 
+/** Go's isReplayable: a request that changes nothing may be sent twice. */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * One request. A kept-alive connection can be closed by the server as idle (keepAliveTimeout)
+ * just as it is reused: the request then meets a reset and never reached the server. Node's agent
+ * retires idle sockets 1 s before the server's hint, but a test process starved of CPU on a loaded
+ * CI machine can miss that margin. So reads on a reused socket go again once on a new connection
+ * (as Go's transport, kubectl's, does), and writes always take a new connection, so no write is
+ * ever sent twice or lost to that race.
+ */
 function httpRequest(
   url: string,
   opts: { method: string; headers: Record<string, string>; body?: string },
 ): Promise<RawResponse> {
+  const replayable = REPLAYABLE.has(opts.method);
   return new Promise<RawResponse>((resolve, reject) => {
     const headers = { ...opts.headers };
     if (opts.body !== undefined) {
@@ -133,15 +145,28 @@ function httpRequest(
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(opts.body));
     }
-    const req = http.request(url, { method: opts.method, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error(`${opts.method} ${url}: no answer within 30 s`)));
-    req.end(opts.body);
+    const attempt = (mayRetry: boolean): void => {
+      const req = http.request(
+        url,
+        { method: opts.method, headers, ...(replayable ? {} : { agent: false }) },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (mayRetry && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          attempt(false);
+          return;
+        }
+        reject(err);
+      });
+      req.setTimeout(30_000, () => req.destroy(new Error(`${opts.method} ${url}: no answer within 30 s`)));
+      req.end(opts.body);
+    };
+    attempt(replayable);
   });
 }
