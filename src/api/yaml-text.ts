@@ -165,6 +165,21 @@ export function describeToJsError(err: unknown): string {
 const LONG_SCALAR = 4096;
 
 /**
+ * Whether two neighbouring `"` enclose a long run without escapes, single quotes or line breaks:
+ * the only way such a scalar can look, since an unescaped `"` would end it. Linear time.
+ */
+function hasLongLiteralRun(text: string): boolean {
+  let open = text.indexOf('"');
+  while (open >= 0) {
+    const close = text.indexOf('"', open + 1);
+    if (close < 0) return false;
+    if (close - open >= LONG_SCALAR - 1 && !/[\\'\r\n]/.test(text.slice(open + 1, close))) return true;
+    open = close;
+  }
+  return false;
+}
+
+/**
  * The yaml library builds a double-quoted scalar one character at a time: a 10 MB one took 1 s
  * here, nearly all of it garbage collection, and 16 s on a loaded CI machine; a single-quoted one
  * is sliced (34 ms). A double-quoted scalar without escapes, single quotes or line breaks means
@@ -173,7 +188,9 @@ const LONG_SCALAR = 4096;
  * walk is recursive).
  */
 export function withLongLiteralsSingleQuoted(text: string): string {
-  if (text.length < LONG_SCALAR) return text;
+  // The parser pass below costs as much as the parse itself (1 s for 100k keys): skip it unless
+  // the text holds a long enough run that could be such a scalar (a linear scan).
+  if (text.length < LONG_SCALAR || !hasLongLiteralRun(text)) return text;
   const quotes: number[] = [];
   const visit = (token: unknown): void => {
     if (Array.isArray(token)) {

@@ -46,3 +46,18 @@ export function describeProcess(pid: number): string {
     return `${pid}: (gone)`;
   }
 }
+
+/** Clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on every Linux ABI Node runs on). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system) a process has used so far, in ms, at 10 ms resolution. What a budget
+ * on a process's own work should be checked against: on a loaded machine wall time mostly
+ * measures the other processes.
+ */
+export function cpuTimeMs(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15; fields[0] is field 3.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+}
