@@ -113,7 +113,8 @@ function get(host: string, port: number, path: string, method = 'GET'): Promise<
 
 /** A client sending one request after another through the Service, remembering every outcome. */
 class SteadyClient {
-  readonly answers: { at: number; body: string }[] = [];
+  /** `sent` is when the request left, `at` when its answer came. */
+  readonly answers: { sent: number; at: number; body: string }[] = [];
   readonly failures: { at: number; error: string }[] = [];
   private running = true;
   private readonly done: Promise<void>;
@@ -121,8 +122,9 @@ class SteadyClient {
   constructor(host: string, port: number, maxRequests = 20_000) {
     this.done = (async () => {
       for (let i = 0; this.running && i < maxRequests; i++) {
+        const sent = Date.now();
         try {
-          this.answers.push({ at: Date.now(), body: await get(host, port, '/') });
+          this.answers.push({ sent, at: Date.now(), body: await get(host, port, '/') });
         } catch (err) {
           this.failures.push({ at: Date.now(), error: (err as Error).message });
         }
@@ -271,6 +273,14 @@ describe('a Deployment behind a Service keeps answering (issue 4 Must show)', { 
     await eventually(
       'the pod out of the endpoints',
       async () => !(await readyEndpoints()).includes(ip),
+      10_000,
+    );
+    // The client's request in flight at that moment may have been sent to the pod before it left
+    // the rotation; count from when a request sent after it has been answered.
+    const removed = Date.now();
+    await eventually(
+      'an answer to a request sent after the removal',
+      async () => client.answers.some((a) => a.sent > removed),
       10_000,
     );
     const before = Number(await get(ip, APP_PORT, '/count'));

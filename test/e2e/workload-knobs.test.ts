@@ -238,7 +238,7 @@ describe('workload knobs (issue 5 item 3)', { timeout: 180_000 }, () => {
   // 8 s, not less: a kubelet that sees the annotation only after it expired reports the pause as
   // already ended (ProbesResumed, no ProbesPaused) — right, but not what this test is about, and a
   // loaded CI machine has delayed the pod update by more than 3 s.
-  test('probes pause --for 8s: a failing liveness probe does not restart; the pause ends by itself', async () => {
+  test('probes pause: shown by describe; a failing liveness probe does not restart; a pause ends by itself', async () => {
     const name = uniqueName('paused');
     const flag = join(dir, `${name}.flag`);
     const log = join(dir, `${name}.log`);
@@ -251,24 +251,36 @@ describe('workload knobs (issue 5 item 3)', { timeout: 180_000 }, () => {
       }),
     );
     await node.waitForPod(name, (x) => containerStatus(x)?.state?.running !== undefined, 20_000);
-    const paused = await node.runCli(['probes', 'pause', name, '--for', '8s']);
-    assert.equal(paused.code, 0, paused.stderr);
-    const m = /^pod\/\S+ probes paused until (\S+) \(liveness and startup do not act\)\n$/.exec(
-      paused.stdout,
-    );
-    assert.ok(m, paused.stdout);
-    const until = Date.parse(m[1] ?? '');
-    // At once, while the pause certainly runs (a loaded CI machine once took 8 s to get here later).
+    const pause = async (duration: string): Promise<{ text: string; until: number }> => {
+      const paused = await node.runCli(['probes', 'pause', name, '--for', duration]);
+      assert.equal(paused.code, 0, paused.stderr);
+      const m = /^pod\/\S+ probes paused until (\S+) \(liveness and startup do not act\)\n$/.exec(
+        paused.stdout,
+      );
+      assert.ok(m, paused.stdout);
+      const text = m[1] ?? '';
+      await node.waitForEvent(
+        `involvedObject.name=${name},reason=ProbesPaused`,
+        (e) => e.message === `Liveness and startup probes paused until ${text}`,
+        15_000,
+      );
+      return { text, until: Date.parse(text) };
+    };
+    // A long pause first, so describe certainly sees it running (a loaded CI machine once took
+    // 10 s to start the describe CLI, past a short pause).
+    await pause('10m');
     const described = await node.runCli(['describe', 'pod', name]);
     assert.match(
       described.stdout,
       /Probes: +paused until \S+ \(\d+s left\): liveness and startup do not act/,
     );
-    const ev = await node.waitForEvent(`involvedObject.name=${name},reason=ProbesPaused`, () => true, 10_000);
-    assert.equal(ev.message, `Liveness and startup probes paused until ${m[1]}`);
-    await writeFile(flag, ''); // the kubelet has seen the pause: now liveness fails
+    // Then a short one in its place: the kubelet has taken it (its event), and liveness fails.
+    const { until } = await pause('12s');
+    await writeFile(flag, '');
+    const flaggedAt = Date.now();
+    assert.ok(flaggedAt < until, `liveness failed only ${flaggedAt - until} ms after the pause ended`);
 
-    await node.waitForEvent(`involvedObject.name=${name},reason=ProbesResumed`, () => true, 15_000);
+    await node.waitForEvent(`involvedObject.name=${name},reason=ProbesResumed`, () => true, 20_000);
     const restarted = await node.waitForPod(name, (x) => containerStatus(x)?.restartCount === 1, 15_000);
     assert.equal(restarted.metadata?.annotations?.['podvisor.io/probes-paused-until'], undefined);
     const term = (await readFile(log, 'utf8')).split('\n').find((l) => l.startsWith('term '));
