@@ -272,7 +272,7 @@ describe('workload knobs (issue 5 item 3)', { timeout: 180_000 }, () => {
     const described = await node.runCli(['describe', 'pod', name]);
     assert.match(
       described.stdout,
-      /Probes: +paused until \S+ \(\d+s left\): liveness and startup do not act/,
+      /Probes: +paused until \S+ \([0-9hms]+ left\): liveness and startup do not act/,
     );
     // Then a short one in its place: the kubelet has taken it (its event), and liveness fails.
     const { until } = await pause('12s');
