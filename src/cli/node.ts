@@ -9,6 +9,7 @@ import { startControllers, type RunningControllers } from '../controllers/manage
 import { isWorkloadKind, WORKLOAD_KINDS } from '../api/workloads/admission.js';
 import { workloadResources } from '../server/workloads.js';
 import { startProxy } from '../proxy/index.js';
+import { FileAddressClaims, type AddressClaims } from '../runtime/address-claims.js';
 import { startServiceTraffic } from '../server/service-traffic.js';
 import { allocateServiceAddresses, serviceResources } from '../server/services.js';
 import { nodeResource } from '../server/nodes.js';
@@ -84,6 +85,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   await ensureStateDir(config.stateDir);
   const lock: StateLock = await acquireLock(config.stateDir);
   const clock = new RealClock();
+  // Cluster IPs are claimed machine-wide, as pod IPs are (runtime), so two nodes never share one.
+  const addressClaims = new FileAddressClaims();
   const undo: (() => Promise<void>)[] = [() => lock.release()];
   const unwind = async (): Promise<void> => {
     for (const step of undo.reverse()) await step().catch(() => {});
@@ -145,6 +148,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const proxy = startProxy({
       store,
       clock,
+      claims: addressClaims,
       onError: (err) => process.stderr.write(`podvisor: ${err.message}\n`),
     });
     // podvisor.io servicetraffics (issue 8): the proxy's counters per Service, for the dashboard.
@@ -173,7 +177,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
         admitPod,
         clock,
         tls,
-        resources: [nodeResource(), ...serviceResources(store), ...configResources(), ...workloadResources()],
+        resources: [
+          nodeResource(),
+          ...serviceResources(store, addressClaims),
+          ...configResources(),
+          ...workloadResources(),
+        ],
         probeHistories: kubelet.probeHistories,
         serviceTraffic,
         metrics,
@@ -201,6 +210,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       retention,
       services,
       controllers,
+      addressClaims,
     });
   } catch (err) {
     await unwind();
@@ -238,11 +248,13 @@ interface NodeParts {
   retention: EventRetention;
   services: { stop(): Promise<void> };
   controllers: RunningControllers;
+  addressClaims: AddressClaims;
 }
 
 /** api.json is written only now that the server listens, so a client never finds a dead address. */
 async function finishStart(config: NodeConfig, parts: NodeParts): Promise<RunningNode> {
-  const { store, runtime, kubelet, server, lock, token, retention, services, controllers } = parts;
+  const { store, runtime, kubelet, server, lock, token, retention, services, controllers, addressClaims } =
+    parts;
   const url = clientUrl(server, config.host);
   await writeApiInfo(config.stateDir, { server: url, token, pid: process.pid, nodeName: config.nodeName });
   let stopping: Promise<void> | undefined;
@@ -270,7 +282,8 @@ async function finishStart(config: NodeConfig, parts: NodeParts): Promise<Runnin
       for (const obj of configObjectsFirst(objects)) {
         try {
           const configResource = configResourceFor(obj.kind);
-          if (obj.kind === 'Service') store.create('services', allocateServiceAddresses(store, obj));
+          if (obj.kind === 'Service')
+            store.create('services', allocateServiceAddresses(store, obj, undefined, addressClaims));
           else if (configResource) store.create(configResource, obj);
           // Pods pass the API server's PodPreset admission too (presets, then validation again).
           else if (isWorkloadKind(obj.kind)) store.create(WORKLOAD_KINDS[obj.kind].resource, obj);

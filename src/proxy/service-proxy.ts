@@ -2,6 +2,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../api/types.js';
+import { UNCLAIMED, type AddressClaims } from '../runtime/address-claims.js';
 import type { ObjectStore, Watch } from '../store/types.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { backendKey, backendsFromSlices, BackendPicker, type Backend } from './backends.js';
@@ -30,6 +31,11 @@ export interface ProxyOptions {
   nodePortHost?: string;
   /** Told about listeners that could not bind (privileged port, address in use). */
   onError?: (err: Error) => void;
+  /**
+   * Machine-wide claims on cluster IPs (shared with pod IPs): a cluster IP another podvisor node
+   * on this machine holds is not served here (its clients would reach either node's service).
+   */
+  claims?: AddressClaims;
 }
 
 /** One service port: the listener(s) that feed it share a picker. */
@@ -65,6 +71,9 @@ class ServiceProxyImpl implements ServiceProxy {
   private readonly clock: Clock;
   private readonly nodePortHost: string;
   private readonly onError: (err: Error) => void;
+  private readonly claims: AddressClaims;
+  /** Cluster IPs this proxy holds a claim on, released once no service port wants them. */
+  private readonly claimed = new Set<string>();
   private readonly services = new Map<string, StoredService>();
   /** service key → slice name → slice. */
   private readonly slices = new Map<string, Map<string, StoredSlice>>();
@@ -82,6 +91,7 @@ class ServiceProxyImpl implements ServiceProxy {
     this.clock = opts.clock;
     this.nodePortHost = opts.nodePortHost ?? '127.0.0.1';
     this.onError = opts.onError ?? (() => {});
+    this.claims = opts.claims ?? UNCLAIMED;
     this.watches = [
       this.store.watch<StoredService>('services', {}, (ev) => {
         const key = keyOf(ev.object);
@@ -118,6 +128,8 @@ class ServiceProxyImpl implements ServiceProxy {
     const closing = [...this.listeners.values()].map((l) => closeServer(l.server));
     this.listeners.clear();
     await Promise.all(closing);
+    for (const ip of this.claimed) this.claims.release(ip);
+    this.claimed.clear();
   }
 
   /** The addresses each service port should listen on, from the services known now. */
@@ -162,7 +174,48 @@ class ServiceProxyImpl implements ServiceProxy {
         void closeServer(l.server);
       } else l.target = target;
     }
-    for (const [address, target] of wanted) if (!this.listeners.has(address)) this.listen(address, target);
+    const wantedIPs = new Set<string>();
+    for (const [address, target] of wanted) {
+      const host = address.slice(0, address.lastIndexOf(':'));
+      if (host !== this.nodePortHost) {
+        wantedIPs.add(host);
+        if (!this.claimClusterIP(host, address, target)) continue;
+      }
+      if (!this.listeners.has(address)) this.listen(address, target);
+    }
+    for (const ip of this.claimed) {
+      if (wantedIPs.has(ip)) continue;
+      this.claimed.delete(ip);
+      this.claims.release(ip);
+    }
+  }
+
+  /** False (reported once, retried with the binds) while another node on this machine holds `ip`. */
+  private claimClusterIP(ip: string, address: string, target: PortState): boolean {
+    if (this.claimed.has(ip)) return true;
+    if (this.claims.claim(ip)) {
+      this.claimed.add(ip);
+      this.reported.delete(address);
+      return true;
+    }
+    if (!this.reported.has(address)) {
+      this.reported.add(address);
+      this.onError(
+        new Error(
+          `service ${target.service}: cannot listen on ${address}: cluster IP ${ip} is held by another podvisor node on this machine (it was given out while this node was down); delete and re-create the service to get a free one`,
+        ),
+      );
+    }
+    this.retryLater();
+    return false;
+  }
+
+  /** Another try at binds and claims that failed: an address may come free. */
+  private retryLater(): void {
+    this.rebind ??= this.clock.setTimer(REBIND_MS, () => {
+      this.rebind = undefined;
+      this.reconcileListeners();
+    });
   }
 
   private listen(address: string, target: PortState): void {
@@ -183,10 +236,7 @@ class ServiceProxyImpl implements ServiceProxy {
           );
         }
         // The address may come free (another program lets go of a node port): try again later.
-        this.rebind ??= this.clock.setTimer(REBIND_MS, () => {
-          this.rebind = undefined;
-          this.reconcileListeners();
-        });
+        this.retryLater();
         resolve();
       });
       server.once('listening', () => this.reported.delete(address));

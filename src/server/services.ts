@@ -1,6 +1,7 @@
 import type { ServicePort } from 'kubernetes-types/core/v1.js';
 import { admitService, validateServiceUpdate, type StoredService } from '../api/service.js';
 import type { KubeObject } from '../api/types.js';
+import { UNCLAIMED, type AddressClaims } from '../runtime/address-claims.js';
 import { StoreError, type ObjectStore } from '../store/types.js';
 import { admitAsIs, SERVED_VERBS, type ResourceType } from './resource-types.js';
 import { preserveDeletion } from './rest.js';
@@ -75,12 +76,14 @@ function allocateNodePorts(
 /**
  * Gives a service its cluster IP (unless headless or ExternalName) and, for NodePort and
  * LoadBalancer, node ports. Used by the REST create/update and by `up -f`, which stores objects
- * directly.
+ * directly. A new cluster IP is also claimed machine-wide (`claims`, shared with pod IPs), so two
+ * podvisor nodes on one machine never serve the same address.
  */
 export function allocateServiceAddresses(
   store: ObjectStore,
   obj: KubeObject,
   existing?: StoredService,
+  claims: AddressClaims = UNCLAIMED,
 ): StoredService {
   const svc = obj as StoredService;
   const spec = (svc.spec ??= {});
@@ -89,7 +92,7 @@ export function allocateServiceAddresses(
     if (!spec.clusterIP) {
       for (let i = FIRST_CLUSTER_IP_INDEX; i <= LAST_CLUSTER_IP_INDEX; i++) {
         const ip = indexToIP(i);
-        if (!used.ips.has(ip)) {
+        if (!used.ips.has(ip) && claims.claim(ip)) {
           spec.clusterIP = ip;
           break;
         }
@@ -99,6 +102,10 @@ export function allocateServiceAddresses(
     } else if (spec.clusterIP !== 'None' && used.ips.has(spec.clusterIP)) {
       throw portConflict(
         `Service "${svc.metadata.name}" is invalid: spec.clusterIPs: Invalid value: ["${spec.clusterIP}"]: failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`,
+      );
+    } else if (spec.clusterIP !== 'None' && !existing && !claims.claim(spec.clusterIP)) {
+      throw portConflict(
+        `Service "${svc.metadata.name}" is invalid: spec.clusterIPs: Invalid value: ["${spec.clusterIP}"]: failed to allocate IP ${spec.clusterIP}: provided IP is already allocated by another podvisor node on this machine; leave clusterIP empty to have a free one allocated`,
       );
     }
     spec.clusterIPs = [spec.clusterIP];
@@ -111,7 +118,7 @@ export function allocateServiceAddresses(
   return svc;
 }
 
-export function serviceResource(store: ObjectStore): ResourceType {
+export function serviceResource(store: ObjectStore, claims: AddressClaims = UNCLAIMED): ResourceType {
   return {
     group: '',
     version: 'v1',
@@ -134,7 +141,7 @@ export function serviceResource(store: ObjectStore): ResourceType {
     prepareCreate(obj) {
       // Status is the server's: a client's is dropped on create.
       const { status: _dropped, ...svc } = obj as StoredService;
-      return allocateServiceAddresses(store, svc as StoredService);
+      return allocateServiceAddresses(store, svc as StoredService, undefined, claims);
     },
     // patchAllocatedValues: an update that leaves the allocated fields empty keeps them.
     prepareUpdate(next, existing) {
@@ -201,6 +208,6 @@ export function endpointSliceResource(): ResourceType {
 }
 
 /** The three entries, for the API server's registry. */
-export function serviceResources(store: ObjectStore): ResourceType[] {
-  return [serviceResource(store), endpointsResource(), endpointSliceResource()];
+export function serviceResources(store: ObjectStore, claims: AddressClaims = UNCLAIMED): ResourceType[] {
+  return [serviceResource(store, claims), endpointsResource(), endpointSliceResource()];
 }

@@ -6,7 +6,8 @@
  * the upstream columns.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -276,5 +277,34 @@ describe('Services send traffic only to ready pods (issue 4 item 2)', { timeout:
     assert.equal(afterwards.filter((a) => a === gone).length, 0);
     assert.ok(answers.length > 0);
     for (const a of [...answers, ...afterwards]) assert.ok(PODS.includes(a), `unexpected answer ${a}`);
+  });
+});
+
+describe('two podvisor nodes on one machine never share a cluster IP', { timeout: 60_000 }, () => {
+  test('each node gives its own Service a different cluster IP, held in the machine-wide claims until it stops', async () => {
+    const nodes = await Promise.all([startNode(), startNode()]);
+    try {
+      const name = uniqueName('shared');
+      const ips = await Promise.all(
+        nodes.map(async (n) => {
+          const svc = await n.request<Service>('POST', '/api/v1/namespaces/default/services', {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name },
+            spec: { selector: { app: name }, ports: [{ port: 8082, targetPort: 8080 }] },
+          });
+          return svc.spec?.clusterIP ?? '';
+        }),
+      );
+      assert.match(ips[0] ?? '', /^127\.96\.\d+\.\d+$/);
+      assert.match(ips[1] ?? '', /^127\.96\.\d+\.\d+$/);
+      assert.notEqual(ips[0], ips[1]);
+      const claim = join(tmpdir(), 'podvisor-pod-ips', ips[0] ?? '');
+      assert.match(await readFile(claim, 'utf8'), new RegExp(`^${nodes[0]?.pid} `));
+      await nodes[0]?.stop();
+      await assert.rejects(readFile(claim, 'utf8'), { code: 'ENOENT' }, 'released at shutdown');
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
   });
 });
