@@ -146,8 +146,11 @@ class ExecRun {
   private onDeadline(): void {
     if (this.settled) return;
     if (this.exited !== undefined) {
-      // Exited in time but something outside the group still holds the pipes: decide now.
-      this.finishWithExit();
+      // Exited in time but something outside the group still holds the pipes: decide now, with
+      // what the pipes already hold. On a loaded machine the exit can be seen before the output
+      // written ahead of it is read (CI: one verdict of 1,000 had an empty output); the next
+      // poll phase reads it, and the second immediate runs after that phase.
+      setImmediate(() => setImmediate(() => this.finishWithExit()));
       return;
     }
     if (this.child.pid !== undefined) killProcessGroup(this.child.pid, 'SIGKILL');
