@@ -200,7 +200,9 @@ export class CriLogWriter {
   }
 
   private onData(source: Source, chunk: Buffer): void {
-    if (chunk.length > 0) this.lastOutputAt = this.opts.clock.now();
+    // One time for the chunk: its records carry the time lastOutputAt says (never later).
+    const at = this.opts.clock.now();
+    if (chunk.length > 0) this.lastOutputAt = at;
     let start = 0;
     for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
       let content = chunk.subarray(start, nl);
@@ -209,7 +211,7 @@ export class CriLogWriter {
         source.carry = [];
         source.carryBytes = 0;
       }
-      this.emitLine(source.name, content, false);
+      this.emitLine(source.name, content, false, at);
       start = nl + 1;
     }
     if (start < chunk.length) {
@@ -220,7 +222,7 @@ export class CriLogWriter {
         const all = Buffer.concat(source.carry, source.carryBytes);
         const cut = all.length - (all.length % MAX_RECORD_CONTENT);
         const keep = utf8Cut(all, cut);
-        this.emitLine(source.name, all.subarray(0, keep), true);
+        this.emitLine(source.name, all.subarray(0, keep), true, at);
         const tail = Buffer.from(all.subarray(keep));
         source.carry = tail.length > 0 ? [tail] : [];
         source.carryBytes = tail.length;
@@ -230,8 +232,12 @@ export class CriLogWriter {
   }
 
   /** Splits content into 16 KiB `P` records; the last record is `F` unless `unfinished`. */
-  private emitLine(stream: LogStream, content: Buffer, unfinished: boolean): void {
-    const at = this.opts.clock.now();
+  private emitLine(
+    stream: LogStream,
+    content: Buffer,
+    unfinished: boolean,
+    at = this.opts.clock.now(),
+  ): void {
     if (this.taps.size > 0 && (content.length > 0 || !unfinished)) {
       const text = content.toString('utf8');
       for (const tap of this.taps) tap(text, at);

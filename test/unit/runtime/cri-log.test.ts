@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { FakeClock } from '../../../src/util/clock.js';
+import { FakeClock, type Clock } from '../../../src/util/clock.js';
 import {
   criTimestamp,
   LineAssembler,
@@ -141,6 +141,34 @@ describe('CriLogWriter + readInstanceLog', () => {
     assert.ok(w.generation >= 10, `rotated ${w.generation} times`);
     // tailLines applies to what was there when following began; everything new follows.
     assert.deepEqual(seen, lines(1, 49));
+  });
+
+  test('a chunk is stamped once: its records carry the time lastOutputAt says, even as the clock moves', async () => {
+    // A clock that moves 1 ms at every reading, as a loaded machine's can between two calls.
+    let t = T0;
+    const ticking: Clock = { now: () => t++, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
+    const w = CriLogWriter.open({
+      dir: state.dir,
+      attempt: 0,
+      maxBytes: 1 << 20,
+      maxFiles: 5,
+      clock: ticking,
+    });
+    const out = new PassThrough();
+    w.attach(out, 'stdout');
+    const tapped: number[] = [];
+    w.tapOutput((_line, at) => tapped.push(at));
+    out.write('one\ntwo\nthree\n');
+    out.end();
+    await w.whenClosed();
+    const stamps = readFileSync(w.path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((r) => parseCriTimestamp(parseRecord(r)?.timestamp ?? ''));
+    const last = w.lastOutputAt;
+    assert.ok(last !== undefined);
+    assert.deepEqual(stamps, [last, last, last]);
+    assert.deepEqual(tapped, [last, last, last]);
   });
 
   test('a flood is written in batches and pauses the pipe instead of queueing without bound', async () => {
