@@ -22,8 +22,12 @@ const SERVICE_PORT = 8090;
 
 /**
  * Answers `<version> <pod>`. /ready and /healthz follow toggles (POST /unready, /ready-again,
- * /break); GET /count is how many requests it served on `/`. On SIGTERM it stops accepting and
- * lets open requests finish, as a well-behaved service does.
+ * /break); GET /count is how many requests it served on `/`. On SIGTERM it shuts down as a
+ * well-behaved service behind a Service does: it fails readiness and keeps serving until it is out
+ * of the endpoints (3 s; the readiness period is 1 s), then stops accepting and lets open requests
+ * finish. Closing the listener at once would reset connections the kernel had already accepted
+ * for it while the proxy still sent it traffic (a liveness kill leaves the pod in the endpoints
+ * until its readiness fails, on a cluster too).
  */
 const APP = `
 const http = require('node:http');
@@ -41,7 +45,10 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 0;
 server.listen(${APP_PORT}, process.env.POD_IP);
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  ready = false;
+  setTimeout(() => server.close(() => process.exit(0)), 3000);
+});
 `;
 
 function deployment(version: string, readinessPath = '/ready'): Deployment {
