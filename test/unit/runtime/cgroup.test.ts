@@ -197,8 +197,10 @@ describe(`cgroup containment on this machine (${available ? 'cgroup v2 available
       assert.equal(isAlive(Number(daemon)), false, 'the daemon is gone');
       assert.equal(isAlive(instance.pid), false);
       assert.ok(reported.includes(Number(daemon)), `reported ${reported.join(',')}`);
+      // Another podvisor starting meanwhile (another test file) may have removed the emptied parent
+      // (by design: a live one makes it again on demand); a parent rmdir removed had no children.
       assert.deepEqual(
-        readdirSync(parent).filter((n) => n.startsWith('c-')),
+        existsSync(parent) ? readdirSync(parent).filter((n) => n.startsWith('c-')) : [],
         [],
         'no container cgroup is left',
       );
