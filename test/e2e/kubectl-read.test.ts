@@ -333,18 +333,27 @@ describe('the real kubectl reads podvisor (kubectl-surface §2.1–§2.5)', { ti
 
   test('§2.4 logs -l --all-containers --prefix: one /log per container, prefixed by kubectl', async (t) => {
     needs(t, 'discovery');
-    const out = ok(
-      await kubectl(node, [
-        'logs',
-        '-l',
-        `e2e-run=${MARKER.slice(-12)}`,
-        '--all-containers',
-        '--prefix',
-        '--tail=1',
-      ]),
-      'logs -l --all-containers --prefix',
-    );
-    const lines = out.split('\n').filter((l) => l.startsWith(`[pod/${POD}/`));
+    const prefixed = async (): Promise<{ out: string; lines: string[] }> => {
+      const out = ok(
+        await kubectl(node, [
+          'logs',
+          '-l',
+          `e2e-run=${MARKER.slice(-12)}`,
+          '--all-containers',
+          '--prefix',
+          '--tail=1',
+        ]),
+        'logs -l --all-containers --prefix',
+      );
+      return { out, lines: out.split('\n').filter((l) => l.startsWith(`[pod/${POD}/`)) };
+    };
+    // The flaky app restarts every few seconds; a fresh instance that has printed nothing yet has no
+    // last line to show. Ask again (briefly) until both containers have one.
+    let { out, lines } = await prefixed();
+    for (let i = 0; i < 10 && !lines.some((l) => l.startsWith(`[pod/${POD}/app]`)); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      ({ out, lines } = await prefixed());
+    }
     // With a selector, kubectl streams the containers' logs concurrently (--max-log-requests), so
     // their order in the output is not defined: exactly one prefixed line each, in any order.
     assert.deepEqual(

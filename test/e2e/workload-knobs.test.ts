@@ -156,6 +156,9 @@ describe('workload knobs (issue 5 item 3)', { timeout: 180_000 }, () => {
                   exec: { command: ['sh', '-c', `cmp -s ${flag} ${dir}/seen-$POD_NAME`] },
                   periodSeconds: 1,
                   failureThreshold: 1,
+                  // Only the flag may fail it: on a starved machine a 1 s exec timeout killed a
+                  // restarted replica a second time.
+                  timeoutSeconds: 5,
                 },
                 readinessProbe: {
                   exec: { command: ['sh', '-c', `test -e ${dir}/ready-$POD_NAME`] },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CliError } from '../../../src/cli/errors.js';
 import {
   acquireLock,
+  isPodvisorAlive,
   readApiInfo,
   removeApiInfo,
   resolveStateDir,
@@ -59,6 +60,8 @@ test('lock: one node per state dir; a live holder is named, a stale lock (even w
   const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
   try {
     const lockFile = join(dir, 'podvisor.lock');
+    // What the refusal below rests on: the holder is a live node process.
+    assert.equal(isPodvisorAlive(other.pid ?? 0), true, `the other node process (pid ${other.pid}) runs`);
     await writeFile(lockFile, `${other.pid}\n`);
     await assert.rejects(acquireLock(dir), (err: CliError) => {
       assert.match(
